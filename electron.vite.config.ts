@@ -1,0 +1,65 @@
+import { resolve } from 'node:path';
+import { defineConfig } from 'electron-vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import type { Plugin } from 'vite';
+import { contentSecurityPolicy } from './src/main/csp';
+
+/** The placeholder in src/renderer/index.html that becomes the policy. */
+const CSP_PLACEHOLDER = 'content="__MOT_CSP__"';
+
+/**
+ * Fills the renderer's Content-Security-Policy `<meta>` tag from the same function main uses for
+ * the response header, so the two never drift apart. The dev server gets the dev policy.
+ */
+function cspMetaTag(): Plugin {
+  let dev = false;
+  return {
+    name: 'mot:csp-meta',
+    configResolved(config) {
+      dev = config.command === 'serve';
+    },
+    transformIndexHtml: {
+      order: 'pre',
+      handler(html) {
+        if (!html.includes(CSP_PLACEHOLDER)) {
+          throw new Error(`index.html lost its CSP meta tag (${CSP_PLACEHOLDER})`);
+        }
+        const policy = contentSecurityPolicy({ dev, delivery: 'meta' });
+        return html.replace(CSP_PLACEHOLDER, `content="${policy}"`);
+      },
+    },
+  };
+}
+
+/**
+ * Three builds, one per Electron process (see DESIGN.md, "One engine, three shells").
+ *
+ * - main: ESM (package.json has "type": "module"), written to out/main/index.js.
+ * - preload: CommonJS named `.cjs`. A sandboxed preload is not an ES module: Electron runs it as
+ *   a script with a limited `require`, so it must be one self-contained CommonJS file.
+ * - renderer: a plain web page, root src/renderer, written to out/renderer.
+ */
+export default defineConfig({
+  main: {
+    build: {
+      lib: { entry: resolve('src/main/index.ts'), formats: ['es'] },
+    },
+  },
+  preload: {
+    build: {
+      lib: { entry: resolve('src/preload/index.ts'), formats: ['cjs'] },
+      rolldownOptions: {
+        output: { entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: resolve('src/renderer'),
+    build: {
+      rolldownOptions: {
+        input: { index: resolve('src/renderer/index.html') },
+      },
+    },
+    plugins: [svelte({ configFile: resolve('svelte.config.js') }), cspMetaTag()],
+  },
+});

@@ -1,0 +1,254 @@
+/**
+ * The run configuration: one validated object that says everything a run needs (model, data,
+ * optimisation, backend). A config file may give only part of it; `resolveConfig` lays it over
+ * defaults, then checks types, ranges and the cross-field rules (heads divide d, batch is a
+ * multiple of the MoT group size, FLOP matching gives an integer width, ...).
+ */
+import * as v from 'valibot';
+
+const int = (min: number, max: number) =>
+  v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
+const num = (min: number, max: number) => v.pipe(v.number(), v.minValue(min), v.maxValue(max));
+
+export const FFN_KINDS = ['dense', 'mot', 'moe'] as const;
+export type FfnKind = (typeof FFN_KINDS)[number];
+export const BACKEND_NAMES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKEND_NAMES)[number];
+
+const MotSchema = v.strictObject({
+  /** g: tokens from g different examples (same position) are mixed together. */
+  groupSize: int(1, 1024),
+  /** E: number of experts; each receives one mix per group. */
+  experts: int(1, 4096),
+  /** f: hidden width of each expert; null = FLOP-matched, E*f = g*dFF. */
+  expertWidth: v.nullable(int(1, 1 << 16)),
+  /** tau: softmax temperature over the group (1.0 in every published run). */
+  temperature: num(1e-6, 100),
+  /** std = sqrt(initScale / fan_in), truncated at +-2 std. 0.1 (paper Medium/Base) or 1.0. */
+  initScale: num(1e-4, 10),
+});
+
+const MoeSchema = v.strictObject({
+  experts: int(1, 4096),
+  /** null = matched active compute: topK * f = dFF. */
+  expertWidth: v.nullable(int(1, 1 << 16)),
+  /** Experts per token (1 = Switch). */
+  topK: int(1, 64),
+  /** Tokens an expert may take per batch = floor(capacityFactor * tokens * topK / E). */
+  capacityFactor: num(0.01, 64),
+  loadBalanceWeight: num(0, 10),
+  routerZLossWeight: num(0, 10),
+  initScale: num(1e-4, 10),
+});
+
+const PlacementSchema = v.union([
+  v.picklist(['all', 'second-half']),
+  v.pipe(v.array(int(0, 1023)), v.minLength(1)),
+]);
+
+const ModelSchema = v.strictObject({
+  dModel: int(8, 8192),
+  layers: int(1, 128),
+  heads: int(1, 128),
+  contextLength: int(2, 8192),
+  /** Width of the dense FFN (4*d in the paper); the reference for FLOP matching. */
+  dFF: int(1, 1 << 16),
+  /** The FFN used in the blocks chosen by `placement`; all other blocks are dense. */
+  ffn: v.picklist(FFN_KINDS),
+  placement: PlacementSchema,
+  mot: MotSchema,
+  moe: MoeSchema,
+  /** std = sqrt(initScale / fan_in) for attention and dense weights. */
+  initScale: num(1e-4, 10),
+});
+
+const CorpusSchema = v.variant('kind', [
+  v.strictObject({ kind: v.literal('builtin'), name: v.picklist(['brown', 'nlp-corpus']) }),
+  v.strictObject({ kind: v.literal('file'), path: v.pipe(v.string(), v.minLength(1)) }),
+]);
+
+const TokenizerSchema = v.variant('kind', [
+  v.strictObject({ kind: v.literal('bytes') }),
+  v.strictObject({ kind: v.literal('bpe'), vocabSize: int(512, 8192) }),
+]);
+
+const DataSchema = v.strictObject({
+  corpus: CorpusSchema,
+  tokenizer: TokenizerSchema,
+  /** Fraction of documents held out for validation (split by document, never by window). */
+  validationFraction: num(0.001, 0.5),
+});
+
+const TrainSchema = v.strictObject({
+  steps: int(1, 10_000_000),
+  batchSize: int(1, 65536),
+  learningRate: num(1e-7, 1),
+  /** Cosine decay ends at minLrRatio * learningRate (0.1 in the paper). */
+  minLrRatio: num(0, 1),
+  warmupSteps: int(0, 10_000_000),
+  weightDecay: num(0, 1),
+  beta1: num(0, 0.99999),
+  beta2: num(0, 0.999999),
+  epsilon: num(1e-12, 1),
+  /** Global gradient-norm clip (0.5 in the paper); 0 disables. */
+  gradClip: num(0, 1e6),
+  seed: int(0, 2 ** 31 - 1),
+  evalEvery: int(1, 10_000_000),
+  evalBatches: int(1, 1000),
+  checkpointEvery: int(1, 10_000_000),
+  snapshotEvery: int(1, 10_000_000),
+});
+
+export const RunConfigSchema = v.strictObject({
+  name: v.pipe(v.string(), v.minLength(1), v.maxLength(120)),
+  description: v.optional(v.pipe(v.string(), v.maxLength(4000)), ''),
+  model: ModelSchema,
+  data: DataSchema,
+  train: TrainSchema,
+  backend: v.picklist(BACKEND_NAMES),
+});
+
+export type RunConfig = v.InferOutput<typeof RunConfigSchema>;
+export type ModelConfig = RunConfig['model'];
+export type MotConfig = ModelConfig['mot'];
+export type MoeConfig = ModelConfig['moe'];
+export type TrainConfig = RunConfig['train'];
+export type DataConfig = RunConfig['data'];
+export type CorpusSpec = DataConfig['corpus'];
+export type TokenizerSpec = DataConfig['tokenizer'];
+
+/** A config error names every offending field, e.g. `model.mot.groupSize: must divide train.batchSize`. */
+export class ConfigError extends Error {
+  constructor(readonly issues: { path: string; message: string }[]) {
+    super(issues.map((i) => `${i.path}: ${i.message}`).join('; '));
+    this.name = 'ConfigError';
+  }
+}
+
+type DeepPartial<T> = T extends (infer U)[]
+  ? U[]
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+export type PartialRunConfig = DeepPartial<RunConfig>;
+
+/**
+ * Lays `partial` over `base` (objects merge key by key, arrays and scalars replace), then
+ * validates. Throws ConfigError listing every problem.
+ */
+export function resolveConfig(base: RunConfig, partial: unknown): RunConfig {
+  if (partial !== undefined && !isPlainObject(partial)) {
+    throw new ConfigError([{ path: '(root)', message: 'config must be a JSON object' }]);
+  }
+  return validateConfig(deepMerge(base, partial ?? {}));
+}
+
+export function validateConfig(input: unknown): RunConfig {
+  const parsed = v.safeParse(RunConfigSchema, input);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.issues.map((issue) => ({
+        path: v.getDotPath(issue) ?? '(root)',
+        message: issue.message,
+      })),
+    );
+  }
+  const config = parsed.output;
+  const problems = crossFieldProblems(config);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function crossFieldProblems(c: RunConfig): { path: string; message: string }[] {
+  const out: { path: string; message: string }[] = [];
+  const m = c.model;
+  if (m.dModel % m.heads !== 0)
+    out.push({ path: 'model.heads', message: `must divide model.dModel (${m.dModel})` });
+  if (Array.isArray(m.placement)) {
+    const bad = m.placement.filter((i) => i >= m.layers);
+    if (bad.length)
+      out.push({
+        path: 'model.placement',
+        message: `block index ${bad[0]} >= model.layers (${m.layers})`,
+      });
+  }
+  if (m.ffn === 'mot') {
+    if (c.train.batchSize % m.mot.groupSize !== 0) {
+      out.push({
+        path: 'model.mot.groupSize',
+        message: `must divide train.batchSize (${c.train.batchSize}): groups are made across the batch`,
+      });
+    }
+    if (m.mot.expertWidth === null && (m.mot.groupSize * m.dFF) % m.mot.experts !== 0) {
+      out.push({
+        path: 'model.mot.expertWidth',
+        message: `FLOP matching needs experts (${m.mot.experts}) to divide groupSize*dFF (${m.mot.groupSize * m.dFF}); set expertWidth explicitly`,
+      });
+    }
+  }
+  if (m.ffn === 'moe') {
+    if (m.moe.topK > m.moe.experts)
+      out.push({
+        path: 'model.moe.topK',
+        message: `must be <= model.moe.experts (${m.moe.experts})`,
+      });
+    if (m.moe.expertWidth === null && m.dFF % m.moe.topK !== 0) {
+      out.push({
+        path: 'model.moe.expertWidth',
+        message: `matched compute needs topK to divide dFF (${m.dFF}); set expertWidth explicitly`,
+      });
+    }
+  }
+  if (c.train.warmupSteps > c.train.steps)
+    out.push({ path: 'train.warmupSteps', message: `must be <= train.steps (${c.train.steps})` });
+  return out;
+}
+
+/** Indices of the blocks whose FFN is `model.ffn` (the others are dense). */
+export function ffnBlocks(m: ModelConfig): Set<number> {
+  if (m.ffn === 'dense') return new Set();
+  if (m.placement === 'all') return new Set(range(m.layers));
+  if (m.placement === 'second-half')
+    return new Set(range(m.layers).filter((i) => i >= Math.floor(m.layers / 2)));
+  return new Set(m.placement);
+}
+
+/** The FFN kind of every block, in order. */
+export function blockKinds(m: ModelConfig): FfnKind[] {
+  const chosen = ffnBlocks(m);
+  return range(m.layers).map((i) => (chosen.has(i) ? m.ffn : 'dense'));
+}
+
+/** FLOP matching (MOT.md): E*f = g*dFF, so MoT costs about a dense FFN per token. */
+export function motExpertWidth(m: ModelConfig): number {
+  return m.mot.expertWidth ?? (m.mot.groupSize * m.dFF) / m.mot.experts;
+}
+
+/** Matched active compute for token choice: each token runs topK experts of width dFF/topK. */
+export function moeExpertWidth(m: ModelConfig): number {
+  return m.moe.expertWidth ?? m.dFF / m.moe.topK;
+}
+
+/** A short label such as "mot g8 E8 f512 (all)". */
+export function ffnSummary(m: ModelConfig): string {
+  if (m.ffn === 'dense') return `dense dFF${m.dFF}`;
+  const where = Array.isArray(m.placement) ? `blocks ${m.placement.join(',')}` : m.placement;
+  if (m.ffn === 'mot')
+    return `mot g${m.mot.groupSize} E${m.mot.experts} f${motExpertWidth(m)} (${where})`;
+  return `moe top${m.moe.topK} E${m.moe.experts} f${moeExpertWidth(m)} (${where})`;
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function deepMerge(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) out[key] = deepMerge(base[key], value);
+  return out;
+}

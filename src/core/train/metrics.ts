@@ -1,0 +1,62 @@
+/** The records a run emits, one JSON line each in metrics.jsonl. */
+
+/** Diagnostics of one MoT layer for one step; arrays are per expert. */
+export interface MotLayerMetrics {
+  block: number;
+  kind: 'mot';
+  /** H(w[:,e]) / log g averaged over groups: 1 = uniform mix, 0 = a single token. */
+  mixEntropy: number[];
+  /** Mean over groups of max_i w[i,e]. */
+  maxWeight: number[];
+  logitMean: number;
+  logitStd: number;
+}
+
+/** Diagnostics of one token-choice MoE layer for one step. */
+export interface MoeLayerMetrics {
+  block: number;
+  kind: 'moe';
+  /** Share of the batch's tokens each expert processed. */
+  load: number[];
+  /** Share of (token, choice) pairs that found their expert full. */
+  droppedFraction: number;
+  capacity: number;
+  loadBalanceLoss: number;
+  routerZLoss: number;
+}
+
+export type LayerMetrics = MotLayerMetrics | MoeLayerMetrics;
+
+export interface TrainRecord {
+  type: 'train';
+  /** Updates completed, 1-based. */
+  step: number;
+  /** Loss minimised: lmLoss + auxLoss. */
+  loss: number;
+  /** Next-token cross-entropy, nats per token. */
+  lmLoss: number;
+  auxLoss: number;
+  learningRate: number;
+  gradNorm: number;
+  tokens: number;
+  /** Cumulative training FLOPs (3x forward, mixing included). */
+  flops: number;
+  stepMs: number;
+  tokensPerSecond: number;
+  /** Training time so far, pauses excluded. */
+  elapsedMs: number;
+  layers: LayerMetrics[];
+}
+
+export interface EvalRecord {
+  type: 'eval';
+  step: number;
+  tokens: number;
+  flops: number;
+  elapsedMs: number;
+  validationLoss: number;
+  /** Validation tokens scored. */
+  evalTokens: number;
+}
+
+export type MetricRecord = TrainRecord | EvalRecord;

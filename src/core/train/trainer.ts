@@ -1,0 +1,338 @@
+/**
+ * The training loop. It knows nothing of disk, processes or UI: it reports through callbacks
+ * (records, snapshots, checkpoints) and is steered by pause / resume / stop.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { RunConfig } from '../config';
+import type { PreparedData } from '../data/prepare';
+import { sampleWindows, sequentialWindows } from '../data/pack';
+import { Gpt, type LayerReport } from '../model/gpt';
+import { Rng, type RngState } from '../rng';
+import { AdamW } from './adamw';
+import { flopsPerToken } from './flops';
+import type { EvalRecord, LayerMetrics, TrainRecord } from './metrics';
+import { learningRateAt } from './schedule';
+import { takeSnapshot, type MixSnapshot } from './snapshot';
+
+export interface NamedTensor {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+/** Everything besides the tensors that a checkpoint must hold to continue exactly. */
+export interface TrainerState {
+  step: number;
+  tokens: number;
+  flops: number;
+  elapsedMs: number;
+  optimizerStep: number;
+  samplerRng: RngState;
+  bestValidationLoss: number | null;
+  lastValidationLoss: number | null;
+}
+
+export interface TrainerCheckpoint {
+  state: TrainerState;
+  tensors: NamedTensor[];
+}
+
+export interface TrainerEvents {
+  onTrain?(record: TrainRecord): void;
+  onEval?(record: EvalRecord): void;
+  onSnapshot?(snapshot: MixSnapshot): void | Promise<void>;
+  onCheckpoint?(checkpoint: TrainerCheckpoint): void | Promise<void>;
+}
+
+export interface TrainSummary {
+  step: number;
+  tokens: number;
+  elapsedMs: number;
+  finalTrainLoss: number | null;
+  lastValidationLoss: number | null;
+  bestValidationLoss: number | null;
+  completed: boolean;
+}
+
+export class Trainer {
+  readonly model: Gpt;
+  readonly optimizer: AdamW;
+  private readonly sampler: Rng;
+  private readonly validationWindows: Int32Array; // [evalWindows, T+1]
+  private readonly flopsPerTrainToken: number;
+  private state: TrainerState;
+  private lastTrainLoss: number | null = null;
+  private stopRequested = false;
+  private resumeGate: { promise: Promise<void>; release: () => void } | null = null;
+
+  constructor(
+    readonly config: RunConfig,
+    readonly data: PreparedData,
+    restore?: TrainerCheckpoint,
+  ) {
+    const { model: m, train: t } = config;
+    this.model = new Gpt(m, data.tokenizer.vocabSize, t.seed);
+    this.optimizer = new AdamW(this.model.params.variables, t);
+    this.sampler = new Rng(t.seed ^ 0x5eed5eed);
+    const evalWindowCount = Math.min(
+      t.evalBatches * t.batchSize,
+      Math.floor((data.validation.length - 1) / m.contextLength),
+    );
+    const usable = evalWindowCount - (evalWindowCount % t.batchSize);
+    if (usable < t.batchSize) {
+      throw new Error(
+        `validation data holds ${evalWindowCount} windows of ${m.contextLength} tokens; one batch needs ${t.batchSize}: raise data.validationFraction or lower train.batchSize`,
+      );
+    }
+    this.validationWindows = sequentialWindows(data.validation, m.contextLength, usable);
+    this.flopsPerTrainToken = flopsPerToken(m, data.tokenizer.vocabSize).train;
+    this.state = {
+      step: 0,
+      tokens: 0,
+      flops: 0,
+      elapsedMs: 0,
+      optimizerStep: 0,
+      samplerRng: this.sampler.state(),
+      bestValidationLoss: null,
+      lastValidationLoss: null,
+    };
+    if (restore) this.restore(restore);
+  }
+
+  get step(): number {
+    return this.state.step;
+  }
+
+  get paused(): boolean {
+    return this.resumeGate !== null;
+  }
+
+  pause(): void {
+    if (this.resumeGate) return;
+    let release = () => {};
+    const promise = new Promise<void>((resolve) => (release = resolve));
+    this.resumeGate = { promise, release };
+  }
+
+  resume(): void {
+    this.resumeGate?.release();
+    this.resumeGate = null;
+  }
+
+  /** Ends the loop after the current step; `run` then writes a final checkpoint. */
+  stop(): void {
+    this.stopRequested = true;
+    this.resume();
+  }
+
+  async run(events: TrainerEvents = {}): Promise<TrainSummary> {
+    const t = this.config.train;
+    let lastCheckpointStep = this.state.step;
+    if (this.state.step === 0) await events.onSnapshot?.(this.snapshot());
+    while (this.state.step < t.steps && !this.stopRequested) {
+      if (this.resumeGate) await this.resumeGate.promise;
+      if (this.stopRequested) break;
+      const record = this.trainStep();
+      events.onTrain?.(record);
+      const step = this.state.step;
+      const last = step === t.steps;
+      if (step % t.evalEvery === 0 || last) events.onEval?.(this.evaluate());
+      if (step % t.snapshotEvery === 0 || last) await events.onSnapshot?.(this.snapshot());
+      if (step % t.checkpointEvery === 0 || last) {
+        await events.onCheckpoint?.(this.checkpoint());
+        lastCheckpointStep = step;
+      }
+      // Yield to the event loop so pause / stop messages and I/O get a turn between steps.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    if (this.state.step !== lastCheckpointStep) await events.onCheckpoint?.(this.checkpoint());
+    return {
+      step: this.state.step,
+      tokens: this.state.tokens,
+      elapsedMs: this.state.elapsedMs,
+      finalTrainLoss: this.lastTrainLoss,
+      lastValidationLoss: this.state.lastValidationLoss,
+      bestValidationLoss: this.state.bestValidationLoss,
+      completed: this.state.step >= t.steps,
+    };
+  }
+
+  /** One optimizer update on a freshly sampled batch. */
+  trainStep(): TrainRecord {
+    const { model: m, train: t } = this.config;
+    const started = performance.now();
+    const batch = sampleWindows(this.data.train, m.contextLength, t.batchSize, this.sampler);
+    this.state.samplerRng = this.sampler.state();
+    const windows = tf.tensor2d(batch, [t.batchSize, m.contextLength + 1], 'int32');
+    const variables = [...this.model.params.variables];
+    let kept: { lmLoss: tf.Scalar; auxLoss: tf.Scalar; layers: LayerReport[] } | null = null;
+    const { value, grads } = tf.variableGrads(
+      () => {
+        const result = this.model.loss(windows);
+        kept = {
+          lmLoss: tf.keep(result.lmLoss),
+          auxLoss: tf.keep(result.auxLoss),
+          layers: keepStats(result.layers),
+        };
+        return result.total;
+      },
+      variables.map(([, v]) => v),
+    );
+    const byName: Record<string, tf.Tensor> = {};
+    for (const [name, v] of variables) byName[name] = grads[v.name];
+    const learningRate = learningRateAt(this.state.step, t);
+    const gradNorm = this.optimizer.apply(byName, learningRate);
+    const { lmLoss, auxLoss, layers } = kept!;
+    const loss = value.dataSync()[0];
+    const record: Omit<TrainRecord, 'stepMs' | 'tokensPerSecond' | 'elapsedMs'> = {
+      type: 'train',
+      step: this.state.step + 1,
+      loss,
+      lmLoss: lmLoss.dataSync()[0],
+      auxLoss: auxLoss.dataSync()[0],
+      learningRate,
+      gradNorm,
+      tokens: this.state.tokens + t.batchSize * m.contextLength,
+      flops: this.state.flops + t.batchSize * m.contextLength * this.flopsPerTrainToken,
+      layers: readStats(layers),
+    };
+    tf.dispose([value, windows, lmLoss, auxLoss, ...Object.values(grads)]);
+    if (!Number.isFinite(loss))
+      throw new Error(
+        `loss became ${loss} at step ${record.step}: lower train.learningRate or raise train.gradClip protection`,
+      );
+    const stepMs = performance.now() - started;
+    this.state.step = record.step;
+    this.state.tokens = record.tokens;
+    this.state.flops = record.flops;
+    this.state.elapsedMs += stepMs;
+    this.state.optimizerStep = this.optimizer.step;
+    this.lastTrainLoss = record.lmLoss;
+    return {
+      ...record,
+      stepMs,
+      tokensPerSecond: (t.batchSize * m.contextLength * 1000) / stepMs,
+      elapsedMs: this.state.elapsedMs,
+    };
+  }
+
+  /** Mean next-token loss over the fixed validation windows, with the trained batch and group size. */
+  evaluate(options: { discrete?: boolean; groupSize?: number } = {}): EvalRecord {
+    const { model: m, train: t } = this.config;
+    const width = m.contextLength + 1;
+    const windowCount = this.validationWindows.length / width;
+    let total = 0;
+    let batches = 0;
+    for (let start = 0; start + t.batchSize <= windowCount; start += t.batchSize) {
+      const slice = this.validationWindows.subarray(start * width, (start + t.batchSize) * width);
+      total += tf.tidy(() => {
+        const windows = tf.tensor2d(slice, [t.batchSize, width], 'int32');
+        return this.model.loss(windows, { discrete: options.discrete }).lmLoss.dataSync()[0];
+      });
+      batches++;
+    }
+    const validationLoss = total / batches;
+    this.state.lastValidationLoss = validationLoss;
+    if (this.state.bestValidationLoss === null || validationLoss < this.state.bestValidationLoss) {
+      this.state.bestValidationLoss = validationLoss;
+    }
+    return {
+      type: 'eval',
+      step: this.state.step,
+      tokens: this.state.tokens,
+      flops: this.state.flops,
+      elapsedMs: this.state.elapsedMs,
+      validationLoss,
+      evalTokens: batches * t.batchSize * m.contextLength,
+    };
+  }
+
+  /** Mixing weights of the fixed probe batch (the first validation batch). */
+  snapshot(): MixSnapshot {
+    const { model: m, train: t } = this.config;
+    const probe = this.validationWindows.subarray(0, t.batchSize * (m.contextLength + 1));
+    return takeSnapshot(
+      this.model,
+      probe,
+      t.batchSize,
+      m.contextLength,
+      this.data.tokenizer,
+      this.state.step,
+    );
+  }
+
+  checkpoint(): TrainerCheckpoint {
+    const tensors: NamedTensor[] = [];
+    const add = (prefix: string, map: Map<string, tf.Variable>) => {
+      for (const [name, v] of map)
+        tensors.push({
+          name: `${prefix}/${name}`,
+          shape: v.shape,
+          data: Float32Array.from(v.dataSync()),
+        });
+    };
+    add('param', this.model.params.variables);
+    add('adam.m', this.optimizer.firstMoments);
+    add('adam.v', this.optimizer.secondMoments);
+    return { state: { ...this.state, samplerRng: this.sampler.state() }, tensors };
+  }
+
+  private restore(checkpoint: TrainerCheckpoint): void {
+    const byName = new Map(checkpoint.tensors.map((t) => [t.name, t]));
+    const load = (prefix: string, map: Map<string, tf.Variable>) => {
+      for (const [name, v] of map) {
+        const saved = byName.get(`${prefix}/${name}`);
+        if (!saved)
+          throw new Error(
+            `checkpoint has no tensor ${prefix}/${name}: it was written for another model`,
+          );
+        if (saved.shape.join('x') !== v.shape.join('x')) {
+          throw new Error(
+            `checkpoint tensor ${prefix}/${name} has shape [${saved.shape}], the model needs [${v.shape}]`,
+          );
+        }
+        tf.tidy(() => v.assign(tf.tensor(saved.data, saved.shape)));
+      }
+    };
+    load('param', this.model.params.variables);
+    load('adam.m', this.optimizer.firstMoments);
+    load('adam.v', this.optimizer.secondMoments);
+    this.state = { ...checkpoint.state };
+    this.optimizer.step = checkpoint.state.optimizerStep;
+    this.sampler.setState(checkpoint.state.samplerRng);
+  }
+
+  dispose(): void {
+    this.model.dispose();
+    this.optimizer.dispose();
+  }
+}
+
+/** Keeps a layer report's stat tensors alive past the gradient tape's tidy. */
+function keepStats(layers: LayerReport[]): LayerReport[] {
+  for (const layer of layers) {
+    for (const value of Object.values(layer.stats ?? {}))
+      if (value instanceof tf.Tensor) tf.keep(value);
+  }
+  return layers;
+}
+
+/** Reads (and frees) the stat tensors into plain numbers. */
+function readStats(layers: LayerReport[]): LayerMetrics[] {
+  const out: LayerMetrics[] = [];
+  for (const layer of layers) {
+    if (layer.kind === 'dense' || !layer.stats) continue;
+    const plain: Record<string, number | number[]> = {};
+    for (const [key, value] of Object.entries(layer.stats)) {
+      if (value instanceof tf.Tensor) {
+        const data = Array.from(value.dataSync());
+        plain[key] = value.rank === 0 ? data[0] : data;
+        value.dispose();
+      } else {
+        plain[key] = value;
+      }
+    }
+    out.push({ block: layer.block, kind: layer.kind, ...plain } as LayerMetrics);
+  }
+  return out;
+}

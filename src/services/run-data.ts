@@ -1,0 +1,70 @@
+/**
+ * Rebuilds what a run trains on (corpus -> split -> tokenizer -> token streams) and reads its
+ * checkpoints back into trainer state. Shared by training, resuming, generation and evaluation.
+ */
+import * as v from 'valibot';
+import { validateConfig, type RunConfig } from '../core/config';
+import { prepareData, type PreparedData } from '../core/data/prepare';
+import { tokenizerFromJSON, type Tokenizer } from '../core/tokenizer';
+import type { TrainerCheckpoint, TrainerState } from '../core/train/trainer';
+import { loadCorpus } from './corpora';
+import type { RunStore } from './store';
+
+/** What a checkpoint's meta.json holds besides the tensors. */
+export interface CheckpointMeta {
+  config: RunConfig;
+  state: TrainerState;
+  /** Hugging Face tokenizer.json, so the vocabulary never has to be retrained. */
+  tokenizer: unknown;
+  backend: string;
+}
+
+const StateSchema = v.object({
+  step: v.number(),
+  tokens: v.number(),
+  flops: v.number(),
+  elapsedMs: v.number(),
+  optimizerStep: v.number(),
+  samplerRng: v.tuple([v.number(), v.number(), v.number(), v.number()]),
+  bestValidationLoss: v.nullable(v.number()),
+  lastValidationLoss: v.nullable(v.number()),
+});
+
+export function readRunConfig(store: RunStore, runId: string): RunConfig {
+  return validateConfig(store.readConfig(runId));
+}
+
+export function loadRunData(config: RunConfig, tokenizer?: Tokenizer): PreparedData {
+  const corpus = loadCorpus(config.data.corpus);
+  return prepareData(corpus.documents, config.data, config.train.seed, tokenizer);
+}
+
+export interface LoadedCheckpoint {
+  step: number;
+  meta: CheckpointMeta;
+  tokenizer: Tokenizer;
+  restore: TrainerCheckpoint;
+}
+
+/** The checkpoint at `step` (default: the latest), validated. */
+export function loadCheckpoint(store: RunStore, runId: string, step?: number): LoadedCheckpoint {
+  const steps = store.listCheckpoints(runId);
+  if (steps.length === 0) throw new Error(`run ${runId} has no checkpoint yet`);
+  const chosen = step ?? steps[steps.length - 1];
+  if (!steps.includes(chosen))
+    throw new Error(`run ${runId} has no checkpoint at step ${chosen}; it has ${steps.join(', ')}`);
+  const { meta, tensors } = store.readCheckpoint(runId, chosen);
+  const raw = meta as Partial<CheckpointMeta>;
+  const config = validateConfig(raw.config);
+  const state = v.parse(StateSchema, raw.state) as TrainerState;
+  const tokenizer = tokenizerFromJSON(raw.tokenizer);
+  return {
+    step: chosen,
+    meta: { config, state, tokenizer: raw.tokenizer, backend: String(raw.backend ?? 'unknown') },
+    tokenizer,
+    restore: {
+      state,
+      tensors: [...tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data })),
+    },
+  };
+}

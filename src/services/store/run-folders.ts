@@ -1,0 +1,126 @@
+/**
+ * The on-disk layout of `runs/` and a scan of it. Each run folder carries its own `run.json`,
+ * so the folders, not the catalog, are the ground truth: the catalog can always be rebuilt
+ * from a scan. Dotted names are never runs: `.<id>.tmp-*` is a run folder still being
+ * created, `.deleted-<id>-*` one being removed.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Dirent } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { errnoCode } from './errors';
+import { parseSiblingName } from './durable';
+import { type RunRecord, assertRunId, isRunId, parseRunRecord } from './run-record';
+
+export const RUNS_DIR = 'runs';
+export const RUN_FILE = 'run.json';
+export const CONFIG_FILE = 'config.json';
+export const METRICS_FILE = 'metrics.jsonl';
+export const LOG_FILE = 'log.txt';
+export const SNAPSHOTS_DIR = 'snapshots';
+export const CHECKPOINTS_DIR = 'checkpoints';
+
+const TOMBSTONE = /^\.deleted-([0-9]{8}-[0-9]{6}-[0-9a-f]{4})-[0-9a-f]{8}$/;
+
+/** A half-created run folder older than this belongs to a process that died. */
+const STALE_TEMP_MS = 60 * 60 * 1000;
+
+export function runsDirOf(dataDir: string): string {
+  return path.join(dataDir, RUNS_DIR);
+}
+
+/** The folder of run `id`; the id is checked first so it cannot point outside `runs/`. */
+export function runDirOf(dataDir: string, id: string): string {
+  return path.join(runsDirOf(dataDir), assertRunId(id));
+}
+
+/** Where a run folder is renamed before removal, so a crash mid-delete is finished on next open. */
+export function tombstonePath(dataDir: string, id: string): string {
+  return path.join(
+    runsDirOf(dataDir),
+    `.deleted-${assertRunId(id)}-${randomBytes(4).toString('hex')}`,
+  );
+}
+
+export interface RunFolderScan {
+  /** Valid run.json records, one per run folder, ordered by id. */
+  records: RunRecord[];
+  /** Run folders (by id) whose run.json is missing or invalid; left alone. */
+  unreadable: string[];
+  /** Ids of runs whose deletion was started; their records must go. */
+  deletedIds: string[];
+  /** Leftovers safe to remove: tombstones and stale half-created folders. */
+  leftovers: string[];
+}
+
+export async function scanRunFolders(
+  dataDir: string,
+  now: number = Date.now(),
+): Promise<RunFolderScan> {
+  const runsDir = runsDirOf(dataDir);
+  const scan: RunFolderScan = { records: [], unreadable: [], deletedIds: [], leftovers: [] };
+  let entries: Dirent[];
+  try {
+    entries = await fs.readdir(runsDir, { withFileTypes: true });
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return scan;
+    throw error;
+  }
+  for (const entry of entries) {
+    if (!entry.isDirectory()) continue;
+    const full = path.join(runsDir, entry.name);
+    if (isRunId(entry.name)) {
+      const record = await readRunFile(full, entry.name);
+      if (record === undefined) scan.unreadable.push(entry.name);
+      else scan.records.push(record);
+      continue;
+    }
+    const tombstone = TOMBSTONE.exec(entry.name);
+    if (tombstone !== null) {
+      scan.deletedIds.push(tombstone[1] as string);
+      scan.leftovers.push(full);
+      continue;
+    }
+    const sibling = parseSiblingName(entry.name);
+    if (
+      sibling?.kind === 'tmp' &&
+      isRunId(sibling.base) &&
+      (await isOlderThan(full, now - STALE_TEMP_MS))
+    ) {
+      scan.leftovers.push(full);
+    }
+  }
+  scan.records.sort((a, b) => compareIds(a.id, b.id));
+  return scan;
+}
+
+/** Removes what {@link scanRunFolders} found safe to remove; best effort. */
+export async function removeLeftovers(scan: RunFolderScan): Promise<void> {
+  for (const leftover of scan.leftovers) {
+    await fs.rm(leftover, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+export function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+async function readRunFile(runDir: string, id: string): Promise<RunRecord | undefined> {
+  try {
+    const record = parseRunRecord(
+      JSON.parse(await fs.readFile(path.join(runDir, RUN_FILE), 'utf8')),
+      RUN_FILE,
+    );
+    return record.id === id ? record : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function isOlderThan(target: string, cutoffMs: number): Promise<boolean> {
+  try {
+    return (await fs.stat(target)).mtimeMs < cutoffMs;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * What the store knows about a run, its id format, and the schema that checks both when they
+ * are read back from disk (catalog.json and each run's run.json), since a file on disk is
+ * input like any other.
+ */
+import { randomBytes } from 'node:crypto';
+import * as v from 'valibot';
+import { StoreError } from './errors';
+
+export const RUN_STATUSES = [
+  'created',
+  'queued',
+  'running',
+  'paused',
+  'completed',
+  'stopped',
+  'failed',
+  'interrupted',
+] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export interface RunRecord {
+  /** Sortable and unique: UTC creation time plus 4 random hex chars, e.g. `20261129-044512-ab12`. */
+  id: string;
+  name: string;
+  status: RunStatus;
+  /** ISO 8601, UTC. */
+  createdAt: string;
+  updatedAt: string;
+  /** A short label of the FFN, e.g. `mot g8 E8`, given by the caller. */
+  ffnSummary: string;
+  /** Set on a fork: the run and checkpoint step it started from. */
+  parent?: { runId: string; step: number };
+  tags: string[];
+  notes: string;
+  lastStep: number;
+  tokensSeen: number;
+  bestValidationLoss?: number;
+  finalTrainLoss?: number;
+  error?: string;
+}
+
+/**
+ * Only digits, dashes and hex: an id that matches can be joined into a path without escaping
+ * the data folder.
+ */
+export const RUN_ID_PATTERN = /^[0-9]{8}-[0-9]{6}-[0-9a-f]{4}$/;
+
+export function isRunId(value: unknown): value is string {
+  return typeof value === 'string' && RUN_ID_PATTERN.test(value);
+}
+
+/** Throws `invalid` for anything that is not a run id; call before any path join. */
+export function assertRunId(value: unknown): string {
+  if (!isRunId(value)) throw new StoreError('invalid', `not a run id: ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** A fresh id; ids sort by creation time, and the random suffix separates runs made in one second. */
+export function newRunId(now: Date = new Date()): string {
+  const iso = now.toISOString(); // 2026-11-29T04:45:12.345Z
+  const date = iso.slice(0, 10).replaceAll('-', '');
+  const time = iso.slice(11, 19).replaceAll(':', '');
+  return `${date}-${time}-${randomBytes(2).toString('hex')}`;
+}
+
+const count = v.pipe(v.number(), v.integer(), v.minValue(0));
+/** JSON has no NaN or Infinity (they come back as null), so such a value must never be stored. */
+const finite = v.pipe(v.number(), v.finite());
+const timestamp = v.pipe(v.string(), v.isoTimestamp());
+
+export const RunRecordSchema = v.looseObject({
+  id: v.pipe(v.string(), v.regex(RUN_ID_PATTERN)),
+  name: v.string(),
+  status: v.picklist(RUN_STATUSES),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  ffnSummary: v.string(),
+  parent: v.optional(v.object({ runId: v.pipe(v.string(), v.regex(RUN_ID_PATTERN)), step: count })),
+  tags: v.array(v.string()),
+  notes: v.string(),
+  lastStep: count,
+  tokensSeen: count,
+  bestValidationLoss: v.optional(finite),
+  finalTrainLoss: v.optional(finite),
+  error: v.optional(v.string()),
+});
+
+/** Checks a record (from disk or after a patch); throws `invalid` naming the first bad field. */
+export function parseRunRecord(input: unknown, where: string): RunRecord {
+  const result = v.safeParse(RunRecordSchema, input);
+  if (!result.success) {
+    throw new StoreError('invalid', `${where}: ${v.summarize(result.issues)}`);
+  }
+  return result.output as RunRecord;
+}
