@@ -12,6 +12,9 @@ const num = (min: number, max: number) => v.pipe(v.number(), v.minValue(min), v.
 
 export const FFN_KINDS = ['dense', 'mot', 'moe'] as const;
 export type FfnKind = (typeof FFN_KINDS)[number];
+/** How a sparse MoE pairs tokens with experts: tokens pick experts, or experts pick tokens. */
+export const MOE_ROUTERS = ['token-choice', 'expert-choice'] as const;
+export type MoeRouter = (typeof MOE_ROUTERS)[number];
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_NAMES)[number];
 
@@ -29,12 +32,21 @@ const MotSchema = v.strictObject({
 });
 
 const MoeSchema = v.strictObject({
+  /**
+   * token-choice (Switch / top-k: each token picks its experts, an expert takes at most its
+   * capacity) or expert-choice (Zhou et al. 2022: each expert picks its top-c tokens of the batch).
+   */
+  router: v.optional(v.picklist(MOE_ROUTERS), 'token-choice'),
   experts: int(1, 4096),
   /** null = matched active compute: topK * f = dFF. */
   expertWidth: v.nullable(int(1, 1 << 16)),
-  /** Experts per token (1 = Switch). */
+  /** Experts per token (1 = Switch). Token choice only. */
   topK: int(1, 64),
-  /** Tokens an expert may take per batch = floor(capacityFactor * tokens * topK / E). */
+  /**
+   * Tokens an expert may take per batch: floor(capacityFactor * tokens * topK / E) with token
+   * choice; with expert choice exactly floor(capacityFactor * tokens / E), so capacityFactor is
+   * the mean number of experts per token.
+   */
   capacityFactor: num(0.01, 64),
   loadBalanceWeight: num(0, 10),
   routerZLossWeight: num(0, 10),
@@ -149,7 +161,10 @@ export function validateConfig(input: unknown): RunConfig {
     throw new ConfigError(
       parsed.issues.map((issue) => ({
         path: v.getDotPath(issue) ?? '(root)',
-        message: issue.message,
+        message:
+          issue.type === 'strict_object' && issue.expected === 'never'
+            ? 'unknown key (a typo?)'
+            : issue.message,
       })),
     );
   }
@@ -235,6 +250,8 @@ export function ffnSummary(m: ModelConfig): string {
   const where = Array.isArray(m.placement) ? `blocks ${m.placement.join(',')}` : m.placement;
   if (m.ffn === 'mot')
     return `mot g${m.mot.groupSize} E${m.mot.experts} f${motExpertWidth(m)} (${where})`;
+  if (m.moe.router === 'expert-choice')
+    return `moe expert-choice c${m.moe.capacityFactor} E${m.moe.experts} f${moeExpertWidth(m)} (${where})`;
   return `moe top${m.moe.topK} E${m.moe.experts} f${moeExpertWidth(m)} (${where})`;
 }
 
@@ -248,6 +265,8 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
 
 function deepMerge(base: unknown, over: unknown): unknown {
   if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+  // A tagged variant of another kind (a file corpus over a built-in one) replaces, never mixes.
+  if ('kind' in over && over.kind !== base.kind) return over;
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(over)) out[key] = deepMerge(base[key], value);
   return out;

@@ -116,7 +116,9 @@ export function generate(
 
   const discrete = Boolean(options.discrete) && motBlocks > 0;
   return {
-    groupFill: describeFill(g, prompts.length, companions.length, discrete),
+    groupFill:
+      describeFill(g, prompts.length, companions.length, discrete) +
+      (expertChoice(model) ? EXPERT_CHOICE_NOTE : ''),
     groupSize: g,
     discrete,
     outputs: prompts.map((prompt, r) => ({
@@ -149,6 +151,14 @@ function pickCompanions(count: number, length: number, source: Int32Array | unde
     offset: i * stride,
     tokens: Array.from(source.subarray(i * stride, i * stride + length)),
   }));
+}
+
+/** Expert choice has no batch-free mode: at inference its experts still choose among the batch. */
+const EXPERT_CHOICE_NOTE =
+  '; expert-choice MoE: each expert chose among the tokens of this decoding batch only, so an output depends on the other prompts';
+
+function expertChoice(model: Gpt): boolean {
+  return model.config.ffn === 'moe' && model.config.moe.router === 'expert-choice';
 }
 
 function describeFill(g: number, prompts: number, companions: number, discrete: boolean): string {

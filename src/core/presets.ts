@@ -19,6 +19,7 @@ export const BASE_CONFIG: RunConfig = validateConfig({
     initScale: 1,
     mot: { groupSize: 8, experts: 8, expertWidth: null, temperature: 1, initScale: 1 },
     moe: {
+      router: 'token-choice',
       experts: 8,
       expertWidth: null,
       topK: 1,
@@ -88,6 +89,17 @@ const tiny = {
 /** The desktop-scale comparison of shared/MOT.md: 1,500 steps of 32 x 64 byte tokens (about 3M). */
 const desktop = BASE_CONFIG;
 
+/**
+ * "The paper at desktop scale": the desktop setup with a checkpoint every 150 steps, so the MoT
+ * arm can be transition-tuned for the last 10% of steps (`mot transition --run ID --step 1350
+ * --steps 150`: same schedule as its parent's last 150 steps). Sized by measurement on 2 CPU
+ * cores (wasm, `mot train --preset desktop-* --steps 30`, while other jobs shared the cores):
+ * dense about 0.66 s/step, MoT 0.90, token-choice MoE 0.7-1.5, so 1,500 steps take about
+ * 17-25 minutes per arm. All arms cost about the dense FFN's FLOPs per token.
+ */
+const study = { train: { ...desktop.train, checkpointEvery: 150 } } satisfies PartialRunConfig;
+const STUDY_NOTE = 'Study "the paper at desktop scale" (about 20 min on 2 cores)';
+
 export const PRESETS: Preset[] = [
   preset(
     'tiny-dense',
@@ -125,6 +137,34 @@ export const PRESETS: Preset[] = [
   preset('desktop-moe', 'Reference Switch MoE run: 8 experts, top-1, capacity 1.25, 1,500 steps.', {
     model: { ...desktop.model, ffn: 'moe' },
   }),
+  preset(
+    'study-dense',
+    `${STUDY_NOTE}: dense baseline, d 128, 4 blocks, dFF 512, T 64, B 32, 1,500 steps (3M byte tokens).`,
+    study,
+  ),
+  preset(
+    'study-mot',
+    `${STUDY_NOTE}: MoT g 8, E 8, f 512 in all blocks, FLOP-matched (E*f = g*dFF: the experts cost one dense FFN per token, plus 3*d*E mixing). ` +
+      'For the transition-tuned arm run `mot transition --run ID --step 1350 --steps 150` on it: MoT for 90% of the steps, then a Switch MoE on the same schedule.',
+    { ...study, model: { ...desktop.model, ffn: 'mot' } },
+  ),
+  preset(
+    'study-moe',
+    `${STUDY_NOTE}: token-choice Switch MoE at matched active compute (top-1 of 8 experts of width dFF = 512), capacity 1.25, load balance 0.01.`,
+    { ...study, model: { ...desktop.model, ffn: 'moe' } },
+  ),
+  preset(
+    'study-moe-expert-choice',
+    `${STUDY_NOTE}: expert-choice MoE, 8 experts of width 512, capacity factor 1 (each expert takes N/8 tokens of the batch: one expert per token on average, matched active compute).`,
+    {
+      ...study,
+      model: {
+        ...desktop.model,
+        ffn: 'moe',
+        moe: { ...desktop.model.moe, router: 'expert-choice', capacityFactor: 1 },
+      },
+    },
+  ),
   preset(
     'smoke',
     'A seconds-long MoT run for checking an install: d 32, 1 block, T 16, B 8, 20 steps.',

@@ -1,9 +1,11 @@
 /** The properties of shared/MOT.md, each a test, on the exact (float32 cpu) backend. */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Gpt } from '../../src/core/model/gpt';
 import { MotFfn } from '../../src/core/model/mot';
 import { Params } from '../../src/core/model/params';
 import { Rng } from '../../src/core/rng';
+import { tinyConfig } from './fixtures';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -176,5 +178,36 @@ describe('MoT layer', () => {
     expect(() => layer.apply(randomInput(6, 2, d))).toThrow(
       /batch \(6\) to be a multiple of the group size \(4\)/,
     );
+  });
+});
+
+describe('MoT in the model', () => {
+  it('discrete evaluation equals the tau -> 0 limit for the whole model', () => {
+    const soft = tinyConfig('mot').model;
+    const cold = { ...soft, mot: { ...soft.mot, temperature: 1e-6 } };
+    const hot = new Gpt(soft, 64, 5);
+    const limit = new Gpt(cold, 64, 5); // same seed: the same weights, tau aside
+    const rng = new Rng(9);
+    const ids = tf.tensor2d(
+      Array.from({ length: 8 * 6 }, () => rng.int(64)),
+      [8, 6],
+      'int32',
+    );
+    const discrete = hot.forward(ids, { discrete: true }).logits.arraySync();
+    const tauZero = limit.forward(ids).logits.arraySync();
+    const softLogits = hot.forward(ids).logits.arraySync();
+    expect(maxAbsDiff([discrete], [tauZero])).toBeLessThan(1e-4);
+    expect(maxAbsDiff([discrete], [softLogits])).toBeGreaterThan(1e-3); // it is a different function
+    hot.dispose();
+    limit.dispose();
+  });
+
+  it('a groupSize option regroups the same batch without touching the weights', () => {
+    const { layer, d } = makeLayer({ g: 4 });
+    const x = randomInput(8, 3, d);
+    const asTwo = makeLayer({ g: 2 }).layer; // same seed, same weights, trained g = 2
+    const regrouped = layer.apply(x, { groupSize: 2 }).y.arraySync();
+    expect(maxAbsDiff(regrouped, asTwo.apply(x).y.arraySync())).toBe(0);
+    expect(() => layer.apply(x, { groupSize: 16 })).toThrow(/multiple of the group size \(16\)/);
   });
 });

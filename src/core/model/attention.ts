@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { linearNd } from './ops';
+import { channelMatMul, linear, unstackRows } from './ops';
 import type { Params } from './params';
 
 /**
  * Causal multi-head self-attention without biases. One fused [d, 3d] projection makes q, k, v in a
- * single fast 2-D product; scores and mixing are batched over (B * heads).
+ * single fast 2-D product; scores and mixing are one matrix product per (example, head), which
+ * `channelMatMul` runs as a depthwise convolution on wasm.
  */
 export class CausalSelfAttention {
   private readonly qkv: tf.Variable;
@@ -24,26 +25,49 @@ export class CausalSelfAttention {
 
   /** x [B, T, d] -> [B, T, d] */
   apply(x: tf.Tensor3D): tf.Tensor3D {
-    const [batch, time] = x.shape;
-    const headDim = this.dModel / this.heads;
-    // [B, T, 3d] -> [3, B, H, T, hd]
-    const qkv = linearNd(x, this.qkv as tf.Tensor2D)
-      .reshape([batch, time, 3, this.heads, headDim])
-      .transpose([2, 0, 3, 1, 4]);
-    const [q, k, v] = tf.unstack(qkv).map((t) => t.reshape([batch * this.heads, time, headDim]));
-    const scores = tf.matMul(q, k, false, true).mul(1 / Math.sqrt(headDim)); // [B*H, T, T]
-    const masked = scores.add(causalMask(time));
-    const mixed = tf.matMul(tf.softmax(masked), v); // [B*H, T, hd]
+    const [B, T, d] = x.shape;
+    const H = this.heads;
+    const headDim = d / H;
+    const N = B * H; // one attention problem per (example, head): n = b*H + h
+    // [B*T, 3d] -> [3, B, T, d], so that q, k and v are whole rows of one tensor.
+    const qkv = linear(x.reshape([B * T, d]) as tf.Tensor2D, this.qkv as tf.Tensor2D)
+      .reshape([B, T, 3, d])
+      .transpose([2, 0, 1, 3]);
+    const [q, k, v] = unstackRows(qkv).map((t) => t.reshape([B, T, H, headDim]));
+    // Each into the layout channelMatMul wants (n as the channel). All 4-D: a 5-D transpose is
+    // ~100x slower on wasm. Scaling q (hd wide) costs less than scaling the scores (T wide).
+    const queries = q
+      .mul(1 / Math.sqrt(headDim))
+      .transpose([1, 3, 0, 2])
+      .reshape([T, headDim, N]) as tf.Tensor3D; // [T_q, hd, N]
+    const keys = k.transpose([3, 0, 2, 1]).reshape([headDim, N, T]) as tf.Tensor3D; // [hd, N, T_k]
+    const values = v.transpose([1, 0, 2, 3]).reshape([T, N, headDim]) as tf.Tensor3D; // [T_k, N, hd]
+
+    const scores = channelMatMul(queries, keys); // [T_q, N, T_k]
+    const probs = tf.softmax(scores.add(causalMask(T).reshape([T, 1, T]))); // over keys
+    const mixed = channelMatMul(probs.transpose([0, 2, 1]) as tf.Tensor3D, values); // [T_q, N, hd]
+    // [T, B, H, hd] -> [B, T, d]: heads side by side, as the output projection expects.
     const merged = mixed
-      .reshape([batch, this.heads, time, headDim])
-      .transpose([0, 2, 1, 3])
-      .reshape([batch, time, this.dModel]);
-    return linearNd(merged, this.out as tf.Tensor2D) as tf.Tensor3D;
+      .reshape([T, B, d])
+      .transpose([1, 0, 2])
+      .reshape([B * T, d]);
+    return linear(merged as tf.Tensor2D, this.out as tf.Tensor2D).reshape([B, T, d]) as tf.Tensor3D;
   }
 }
 
-/** [T, T] with 0 where key <= query and -1e9 above the diagonal (the future). */
+/**
+ * [T, T] with 0 where key <= query and -1e9 above the diagonal (the future). The values are
+ * built once per length on the CPU; each call only uploads them (no per-step mask arithmetic,
+ * and no tensor that outlives the caller's scope).
+ */
 function causalMask(time: number): tf.Tensor2D {
-  const allowed = tf.linalg.bandPart(tf.ones([time, time]), -1, 0);
-  return tf.sub(1, allowed).mul(-1e9) as tf.Tensor2D;
+  let values = maskValues.get(time);
+  if (!values) {
+    values = new Float32Array(time * time);
+    for (let query = 0; query < time; query++)
+      for (let key = query + 1; key < time; key++) values[query * time + key] = -1e9;
+    maskValues.set(time, values);
+  }
+  return tf.tensor2d(values, [time, time]);
 }
+const maskValues = new Map<number, Float32Array>();

@@ -6,8 +6,8 @@ import type { FfnLayer, FfnOutput } from './ffn';
 /** The dense baseline: ReLU(x W1) W2, no biases (as the MoT experts), d -> dFF -> d. */
 export class DenseFfn implements FfnLayer {
   readonly kind = 'dense' as const;
-  private readonly w1: tf.Variable;
-  private readonly w2: tf.Variable;
+  readonly w1: tf.Variable; // [d, dFF]
+  readonly w2: tf.Variable; // [dFF, d]
 
   constructor(params: Params, name: string, dModel: number, dFF: number, initScale: number) {
     this.w1 = params.create(`${name}.W1`, [dModel, dFF], {

@@ -7,6 +7,11 @@ export interface FfnOptions {
   capture?: boolean;
   /** MoT: each expert takes only its top-scoring token of the group (the tau -> 0 limit). */
   discrete?: boolean;
+  /**
+   * MoT: group the batch in groups of this size instead of the trained one (evaluation only:
+   * the weights do not depend on g, the function does). The batch must be a multiple of it.
+   */
+  groupSize?: number;
   /** MoE: inference runs token choice without a capacity limit, so no token is dropped. */
   inference?: boolean;
 }

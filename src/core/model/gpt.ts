@@ -19,7 +19,7 @@ import type { FfnLayer, FfnOptions, FfnOutput } from './ffn';
 import { LayerNorm } from './layer-norm';
 import { MoeFfn } from './moe';
 import { MotFfn } from './mot';
-import { gatherRows, linear } from './ops';
+import { customOp, gatherRows, linear } from './ops';
 import { Params } from './params';
 
 interface Block {
@@ -135,18 +135,27 @@ export class Gpt {
   }
 }
 
-/** Mean of logsumexp(logits) - logits[target]: no [N, V] one-hot is ever built. */
+/**
+ * Mean over rows of logsumexp(logits) - logits[target], in nats. logsumexp comes from the softmax
+ * kernel (fast on every backend) as max(logits) - log(max p): the largest probability is at least
+ * 1/V, so its log never underflows. The gradient, (softmax - onehot(target)) / N, is written out:
+ * the stock one goes through max's gradient, whose Equal is slow on wasm.
+ */
 export function crossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Scalar {
   const [N, V] = logits.shape;
-  const rowStart = tf.range(0, N * V, V, 'int32');
-  const picked = gatherRows(
-    logits.reshape([N * V, 1]) as tf.Tensor2D,
-    rowStart.add(targets.toInt()) as tf.Tensor1D,
-  );
-  return tf
-    .logSumExp(logits, 1)
-    .sub(picked.reshape([N]))
-    .mean() as tf.Scalar;
+  const op = customOp(([z], save) => {
+    const probs = tf.softmax(z); // [N, V]
+    const cells = tf.stack([tf.range(0, N, 1, 'int32'), targets.toInt()], 1); // [N, 2]: (row, target)
+    save([probs, cells]); // only saved tensors outlive the forward pass's scope
+    const logSumExp = z.max(1).sub(probs.max(1).log()); // [N]
+    return {
+      value: logSumExp.sub(tf.gatherND(z, cells)).mean() as tf.Scalar,
+      // The one-hot by scatter: wasm's OneHot ignores a float32 dtype and writes integer bits.
+      gradFunc: (dy, [savedProbs, savedCells]) =>
+        savedProbs.sub(tf.scatterND(savedCells, tf.ones([N]), [N, V])).mul(dy.div(N)),
+    };
+  }) as (z: tf.Tensor2D) => tf.Scalar;
+  return op(logits);
 }
 
 function createFfn(p: Params, name: string, kind: FfnKind, m: ModelConfig): FfnLayer {

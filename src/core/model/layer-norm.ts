@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
+import { customOp, sumRows } from './ops';
 import type { Params } from './params';
 
-/** Pre-LayerNorm over the last axis (d), with a learned gain and bias. */
+/**
+ * Pre-LayerNorm over the last axis (d), with a learned gain and bias:
+ *   y = xhat * gain + bias,  xhat = (x - mean) / sqrt(var + 1e-5)   (population variance)
+ * The gradient is written out (the textbook closed form): autodiff through tf.moments runs about
+ * twice as many full-size ops, and on wasm every one of them is a pass over memory.
+ */
 export class LayerNorm {
   private readonly gain: tf.Variable;
   private readonly bias: tf.Variable;
@@ -13,7 +19,27 @@ export class LayerNorm {
 
   /** x [..., d] -> [..., d] */
   apply(x: tf.Tensor): tf.Tensor {
-    const { mean, variance } = tf.moments(x, -1, true);
-    return x.sub(mean).mul(variance.add(1e-5).rsqrt()).mul(this.gain).add(this.bias);
+    return layerNorm(x, this.gain, this.bias);
   }
 }
+
+const layerNorm = customOp(([x, gain, bias], save) => {
+  const centered = x.sub(x.mean(-1, true));
+  const rstd = centered.square().mean(-1, true).add(1e-5).rsqrt(); // [..., 1]
+  const xhat = centered.mul(rstd);
+  save([xhat, rstd, gain]);
+  return {
+    value: xhat.mul(gain).add(bias),
+    gradFunc: (dy, [xs, rs, gs]) => {
+      const d = gs.size;
+      // dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), dxhat = dy * gain
+      const dxhat = dy.mul(gs);
+      const dx = dxhat
+        .sub(dxhat.mean(-1, true))
+        .sub(xs.mul(dxhat.mul(xs).mean(-1, true)))
+        .mul(rs);
+      const rows = (t: tf.Tensor) => t.reshape([-1, d]) as tf.Tensor2D;
+      return [dx, sumRows(rows(dy.mul(xs))), sumRows(rows(dy))];
+    },
+  };
+}) as (x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor) => tf.Tensor;

@@ -1,8 +1,9 @@
 /**
- * Token-choice sparse MoE (Switch for topK = 1). Each token picks its top-k experts from a softmax
- * over experts; an expert takes at most `capacity` tokens per batch, and a token past capacity
- * skips that expert (its residual carries it through). Output = sum over the experts that took
- * the token of p(e | token) * expert_e(token).
+ * Sparse MoE with two routers. Token choice (Switch for topK = 1): each token picks its top-k
+ * experts from a softmax over experts; an expert takes at most `capacity` tokens per batch, and a
+ * token past capacity skips that expert (its residual carries it through). Expert choice
+ * (expert-choice.ts): each expert takes its top-c tokens of the batch. Either way, output = sum
+ * over the experts that took the token of p(e | token) * expert_e(token).
  *
  * Capacity order: first every token's 1st choice, then every token's 2nd choice, ...; within one
  * rank, tokens in flattened order b*T + t (batch-major, then position). So a later choice never
@@ -10,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { MoeConfig } from '../config';
+import { chooseTokens, coverageFractions, expertChoiceCapacity } from './expert-choice';
 import { gatherRows, linear, scatterRows, stopGradient } from './ops';
 import type { Params } from './params';
 import type { FfnLayer, FfnOptions, FfnOutput } from './ffn';
@@ -17,7 +19,8 @@ import type { FfnLayer, FfnOptions, FfnOutput } from './ffn';
 export type MoeRouting = Pick<
   MoeConfig,
   'experts' | 'topK' | 'capacityFactor' | 'loadBalanceWeight' | 'routerZLossWeight'
->;
+> &
+  Partial<Pick<MoeConfig, 'router'>>; // absent = token choice
 
 export class MoeFfn implements FfnLayer {
   readonly kind = 'moe' as const;
@@ -66,8 +69,19 @@ export class MoeFfn implements FfnLayer {
     const logits = linear(tokens, this.router as tf.Tensor2D); // [N, E]
     const probs = tf.softmax(logits); // over experts, per token
 
-    const capacity = options.inference ? N : tokenCapacity(N, E, topK, this.config.capacityFactor);
-    const plan = routeTokens(probs.dataSync() as Float32Array, N, E, topK, capacity);
+    const expertChoice = this.config.router === 'expert-choice';
+    // Token choice at inference runs without a capacity limit, so a token's output does not
+    // depend on the rest of the batch. Expert choice has no such mode: the experts choose among
+    // the batch's tokens, so even at inference it needs (and depends on) a batch.
+    const capacity = expertChoice
+      ? expertChoiceCapacity(N, E, this.config.capacityFactor)
+      : options.inference
+        ? N
+        : tokenCapacity(N, E, topK, this.config.capacityFactor);
+    const probsData = probs.dataSync() as Float32Array;
+    const plan = expertChoice
+      ? chooseTokens(probsData, N, E, capacity)
+      : routeTokens(probsData, N, E, topK, capacity);
 
     // Gate probabilities p(e | token) for every (token, expert) pair that was taken.
     const flatProbs = probs.reshape([N * E, 1]) as tf.Tensor2D;
@@ -98,9 +112,12 @@ export class MoeFfn implements FfnLayer {
         : scatterRows(tf.concat(parts, 0), tf.tensor1d(destinations, 'int32'), N);
 
     // Switch load balancing: E * sum_e f_e * P_e, f_e = share of tokens whose 1st choice is e
-    // (a constant), P_e = mean router probability of e (differentiable).
+    // (a constant), P_e = mean router probability of e (differentiable). Expert choice is
+    // balanced by construction: no such loss (reported as 0).
     const firstChoiceShare = tf.tensor1d(plan.firstChoiceCount.map((c) => c / N));
-    const loadBalanceLoss = firstChoiceShare.mul(probs.mean(0)).sum().mul(E) as tf.Scalar;
+    const loadBalanceLoss = expertChoice
+      ? tf.scalar(0)
+      : (firstChoiceShare.mul(probs.mean(0)).sum().mul(E) as tf.Scalar);
     // Router z-loss: mean over tokens of logsumexp(logits)^2 (keeps logits small).
     const routerZLoss = tf.logSumExp(logits, 1).square().mean() as tf.Scalar;
     const auxLoss = loadBalanceLoss
@@ -112,8 +129,11 @@ export class MoeFfn implements FfnLayer {
       auxLoss,
       stats: {
         load: plan.tokensOf.map((ids) => ids.length / N),
-        droppedFraction: plan.dropped / (N * topK),
+        // Token choice: (token, choice) pairs that found their expert full; expert choice:
+        // tokens no expert took.
+        droppedFraction: expertChoice ? plan.dropped / N : plan.dropped / (N * topK),
         capacity,
+        ...coverageFractions(plan.tokensOf, N),
         loadBalanceLoss: stopGradient(loadBalanceLoss),
         routerZLoss: stopGradient(routerZLoss),
       },

@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { MotConfig } from '../config';
-import { linear, stopGradient } from './ops';
+import { channelMatMul, linear, stackRows, stopGradient, unstackRows } from './ops';
 import type { Params } from './params';
 import type { FfnLayer, FfnOptions, FfnOutput } from './ffn';
 
@@ -57,7 +57,8 @@ export class MotFfn implements FfnLayer {
   }
 
   apply(x: tf.Tensor3D, options: FfnOptions = {}): FfnOutput {
-    const { groupSize: g, experts: E, temperature } = this.config;
+    const { experts: E, temperature } = this.config;
+    const g = options.groupSize ?? this.config.groupSize;
     const [B, T, d] = x.shape;
     if (B % g !== 0) {
       throw new Error(
@@ -73,20 +74,32 @@ export class MotFfn implements FfnLayer {
       ? topTokenWeights(grouped)
       : softmaxOverGroup(grouped, temperature);
 
-    // Merge: m[n, e, :] = sum_i w[n, i, e] x[n, i, :]   ([K*T, E, g] @ [K*T, g, d])
-    const tokens = toGroups(x, g); // [K*T, g, d]
-    const mixes = tf.matMul(weights, tokens, true, false); // [K*T, E, d]
+    // The two mixing products run one small matrix product per group n = k*T + t, in the layout
+    // channelMatMul wants (n as the channel; see ops.ts): tokens [g, N, d], weights [E, g, N].
+    const N = K * T;
+    const tokens = x
+      .reshape([K, g, T, d])
+      .transpose([1, 0, 2, 3])
+      .reshape([g, N, d]) as tf.Tensor3D;
 
-    // Experts, expert-major: each runs two plain 2-D products on its K*T mixes.
-    const perExpert = tf.unstack(mixes.transpose([1, 0, 2])) as tf.Tensor2D[]; // E x [K*T, d]
-    const results = perExpert.map((m, e) =>
-      linear(tf.relu(linear(m, this.w1[e] as tf.Tensor2D)), this.w2[e] as tf.Tensor2D),
+    // Merge: m[e, n, :] = sum_i w[n, i, e] x[n, i, :]   -> [E, N, d], expert-major
+    const mixes = channelMatMul(weights.transpose([2, 1, 0]) as tf.Tensor3D, tokens);
+
+    // Experts: each runs two plain 2-D products on its N mixes.
+    const results = unstackRows(mixes).map((m, e) =>
+      linear(
+        tf.relu(linear(m as tf.Tensor2D, this.w1[e] as tf.Tensor2D)),
+        this.w2[e] as tf.Tensor2D,
+      ),
     );
-    const expertOut = tf.stack(results, 1) as tf.Tensor3D; // [K*T, E, d]
+    const expertOut = stackRows(results) as tf.Tensor3D; // [E, N, d]
 
-    // Emit: out[n, i, :] = sum_e w[n, i, e] y[n, e, :]   ([K*T, g, E] @ [K*T, E, d])
-    const emitted = tf.matMul(weights, expertOut) as tf.Tensor3D; // [K*T, g, d]
-    const y = fromGroups(emitted, K, T, g);
+    // Emit: out[i, n, :] = sum_e w[n, i, e] y[e, n, :]   -> [g, N, d], then back to [B, T, d]
+    const emitted = channelMatMul(weights.transpose([1, 2, 0]) as tf.Tensor3D, expertOut);
+    const y = emitted
+      .reshape([g, K, T, d])
+      .transpose([1, 0, 2, 3])
+      .reshape([B, T, d]) as tf.Tensor3D;
 
     const out: FfnOutput = { y, stats: mixStats(weights, logits, g) };
     if (options.capture) out.mixWeights = weights.reshape([K, T, g, E]) as tf.Tensor4D;
@@ -103,21 +116,13 @@ export function toGroups(x: tf.Tensor3D, g: number): tf.Tensor3D {
     .reshape([(B / g) * T, g, c]) as tf.Tensor3D;
 }
 
-/** Inverse of toGroups: [K*T, g, c] -> [B, T, c]. */
-function fromGroups(x: tf.Tensor3D, K: number, T: number, g: number): tf.Tensor3D {
-  const c = x.shape[2];
-  return x
-    .reshape([K, T, g, c])
-    .transpose([0, 2, 1, 3])
-    .reshape([K * g, T, c]) as tf.Tensor3D;
-}
-
-/** w = softmax over the group axis (1) of z / tau, with the max subtracted first. */
+/**
+ * w = softmax over the group axis (1) of z / tau. tf.softmax (which subtracts the max first) works
+ * on the last axis, so the group axis goes there and back: two transposes of [K*T, g, E] cost less
+ * than a hand-written softmax, whose stop-gradient max still runs max's gradient (zeros) on wasm.
+ */
 function softmaxOverGroup(z: tf.Tensor3D, temperature: number): tf.Tensor3D {
-  const scaled = z.div(temperature);
-  const shifted = scaled.sub(stopGradient(scaled.max(1, true)));
-  const e = shifted.exp();
-  return e.div(e.sum(1, true));
+  return tf.softmax(z.div(temperature).transpose([0, 2, 1])).transpose([0, 2, 1]) as tf.Tensor3D;
 }
 
 /** Discrete MoT: weight 1 on each expert's top-scoring token of the group (first on ties). */

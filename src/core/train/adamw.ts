@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config';
+import { withTensorScope } from '../model/ops';
 
 export type AdamSettings = Pick<
   TrainConfig,
@@ -29,29 +30,33 @@ export class AdamW {
   /** Applies one update; returns the global gradient norm before clipping. */
   apply(grads: Record<string, tf.Tensor>, learningRate: number): number {
     const { beta1, beta2, epsilon, weightDecay, gradClip } = this.settings;
-    const names = [...this.params.keys()];
-    const norm = tf.tidy(
-      () => tf.sqrt(tf.addN(names.map((n) => grads[n].square().sum()))).dataSync()[0],
-    );
-    const clipScale = gradClip > 0 && norm > gradClip ? gradClip / norm : 1;
     this.step += 1;
     const correction1 = 1 - beta1 ** this.step;
-    const correction2 = 1 - beta2 ** this.step;
-    tf.tidy(() => {
-      for (const name of names) {
+    const rootCorrection2 = Math.sqrt(1 - beta2 ** this.step);
+    return withTensorScope(() => {
+      const names = [...this.params.keys()];
+      const squares = names.map((name) => grads[name].square()); // for the norm and for v
+      const norm = tf.sqrt(tf.addN(squares.map((s) => s.sum()))).dataSync()[0];
+      const clip = gradClip > 0 && norm > gradClip ? gradClip / norm : 1;
+      // The textbook update with its scalars folded together, since on wasm every full-size op
+      // is a pass over memory (g is the clipped gradient, c1, c2 the bias corrections):
+      //   m <- b1 m + (1 - b1) g,   v <- b2 v + (1 - b2) g^2
+      //   p <- p - lr (m / c1) / (sqrt(v / c2) + eps) - lr wd p
+      //      = p (1 - lr wd) - [lr sqrt(c2) / c1] m / (sqrt(v) + eps sqrt(c2))
+      const stepScale = (learningRate * rootCorrection2) / correction1;
+      names.forEach((name, i) => {
         const p = this.params.get(name)!;
         const m = this.firstMoments.get(name)!;
         const v = this.secondMoments.get(name)!;
-        const g = clipScale === 1 ? grads[name] : grads[name].mul(clipScale);
-        m.assign(m.mul(beta1).add(g.mul(1 - beta1)));
-        v.assign(v.mul(beta2).add(g.square().mul(1 - beta2)));
-        let update = m.div(correction1).div(v.div(correction2).sqrt().add(epsilon));
+        m.assign(m.mul(beta1).add(grads[name].mul((1 - beta1) * clip)));
+        v.assign(v.mul(beta2).add(squares[i].mul((1 - beta2) * clip * clip)));
+        const step = m.mul(stepScale).div(v.sqrt().add(epsilon * rootCorrection2));
         // Decay matrices only: LayerNorm gains and biases keep their scale.
-        if (p.rank >= 2 && weightDecay > 0) update = update.add(p.mul(weightDecay));
-        p.assign(p.sub(update.mul(learningRate)));
-      }
+        const decay = p.rank >= 2 ? 1 - learningRate * weightDecay : 1;
+        p.assign((decay === 1 ? p : p.mul(decay)).sub(step));
+      });
+      return norm;
     });
-    return norm;
   }
 
   dispose(): void {

@@ -31,7 +31,10 @@ export function flopsPerToken(m: ModelConfig, vocabSize: number): FlopBreakdown 
       mixing += 2 * 3 * d * m.mot.experts;
     }
     if (kind === 'moe') {
-      ffn += m.moe.topK * 2 * 2 * d * moeExpertWidth(m);
+      // Token choice: topK experts per token. Expert choice: E*c expert slots for N tokens,
+      // c = floor(capacityFactor * N / E), so about capacityFactor experts per token.
+      const expertsPerToken = m.moe.router === 'expert-choice' ? m.moe.capacityFactor : m.moe.topK;
+      ffn += expertsPerToken * 2 * 2 * d * moeExpertWidth(m);
       router += 2 * d * m.moe.experts;
     }
   }

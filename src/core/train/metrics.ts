@@ -12,15 +12,23 @@ export interface MotLayerMetrics {
   logitStd: number;
 }
 
-/** Diagnostics of one token-choice MoE layer for one step. */
+/** Diagnostics of one sparse MoE layer (token or expert choice) for one step. */
 export interface MoeLayerMetrics {
   block: number;
   kind: 'moe';
-  /** Share of the batch's tokens each expert processed. */
+  /** Share of the batch's tokens each expert processed (c/N for every expert with expert choice). */
   load: number[];
-  /** Share of (token, choice) pairs that found their expert full. */
+  /**
+   * Token choice: share of (token, choice) pairs that found their expert full. Expert choice:
+   * share of tokens that no expert took (they pass through the residual).
+   */
   droppedFraction: number;
   capacity: number;
+  /** Shares of the batch's tokens processed by no expert, exactly one, and more than one. */
+  takenByNone: number;
+  takenByOne: number;
+  takenBySeveral: number;
+  /** Switch load-balancing loss (unweighted); 0 with expert choice, which needs none. */
   loadBalanceLoss: number;
   routerZLoss: number;
 }

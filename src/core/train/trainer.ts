@@ -179,7 +179,8 @@ export class Trainer {
       variables.map(([, v]) => v),
     );
     const byName: Record<string, tf.Tensor> = {};
-    for (const [name, v] of variables) byName[name] = grads[v.name];
+    // A variable the loss never reached (an MoE expert that got no tokens) has no entry: use 0.
+    for (const [name, v] of variables) byName[name] = grads[v.name] ?? tf.zerosLike(v);
     const learningRate = learningRateAt(this.state.step, t);
     const gradNorm = this.optimizer.apply(byName, learningRate);
     const { lmLoss, auxLoss, layers } = kept!;
@@ -196,7 +197,7 @@ export class Trainer {
       flops: this.state.flops + t.batchSize * m.contextLength * this.flopsPerTrainToken,
       layers: readStats(layers),
     };
-    tf.dispose([value, windows, lmLoss, auxLoss, ...Object.values(grads)]);
+    tf.dispose([value, windows, lmLoss, auxLoss, ...Object.values(byName)]);
     if (!Number.isFinite(loss))
       throw new Error(
         `loss became ${loss} at step ${record.step}: lower train.learningRate or raise train.gradClip protection`,

@@ -1,0 +1,98 @@
+/**
+ * Training-speed benchmark: the fixed reference model (d 128, 2 blocks, 4 heads, T 64, B 32,
+ * dFF 512; MoT g 8 E 8 FLOP-matched; MoE E 8 top-1; byte tokens on Brown) trained for a few steps
+ * on each backend and FFN kind. One result per (backend, kind), as soon as it is measured.
+ */
+import { FFN_KINDS, type FfnKind, type RunConfig } from '../core/config';
+import type { PreparedData } from '../core/data/prepare';
+import { findPreset } from '../core/presets';
+import { flopsPerToken } from '../core/train/flops';
+import { Trainer } from '../core/train/trainer';
+import { selectBackend, type BackendName } from './backends';
+import { loadRunData } from './run-data';
+
+export interface BenchOptions {
+  /** Default: tensorflow, wasm, cpu (the ones that do not load are reported as unavailable). */
+  backends?: BackendName[];
+  kinds?: FfnKind[];
+  /** Timed steps (default 10; cpu, about 10x slower, defaults to 3). */
+  steps?: number;
+  /** Untimed steps first: kernel compilation, allocation, caches (default 3; cpu 1). */
+  warmup?: number;
+}
+
+export type BenchResult =
+  | {
+      backend: BackendName;
+      kind: FfnKind;
+      available: true;
+      /** Median over the timed steps. */
+      msPerStep: number;
+      tokensPerSecond: number;
+      /** Achieved training FLOP/s (3x forward, MoT mixing included), in 1e9 per second. */
+      gflopsPerSecond: number;
+      flopsPerToken: number;
+      params: number;
+      steps: number;
+    }
+  | { backend: BackendName; kind: FfnKind; available: false; reason: string };
+
+const DEFAULT_BACKENDS: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+/** The reference config for one FFN kind; every step trains on a fresh batch of 32 x 64 tokens. */
+export function benchConfig(kind: FfnKind): RunConfig {
+  const base = findPreset('tiny-mot').config; // 2 blocks of the desktop reference model
+  return { ...base, name: `bench-${kind}`, model: { ...base.model, ffn: kind, placement: 'all' } };
+}
+
+export async function* runBenchmark(options: BenchOptions = {}): AsyncGenerator<BenchResult> {
+  const kinds = options.kinds ?? [...FFN_KINDS];
+  let data: PreparedData | null = null; // the same corpus and tokenizer for every run
+  for (const backend of options.backends ?? DEFAULT_BACKENDS) {
+    try {
+      await selectBackend(backend);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      for (const kind of kinds) yield { backend, kind, available: false, reason };
+      continue;
+    }
+    const slow = backend === 'cpu';
+    const steps = options.steps ?? (slow ? 3 : 10);
+    const warmup = options.warmup ?? (slow ? 1 : 3);
+    for (const kind of kinds) {
+      const config = benchConfig(kind);
+      data ??= loadRunData(config);
+      const trainer = new Trainer(config, data);
+      try {
+        const stepMs: number[] = [];
+        for (let i = 0; i < warmup + steps; i++) {
+          const record = trainer.trainStep();
+          if (i >= warmup) stepMs.push(record.stepMs);
+        }
+        const msPerStep = median(stepMs);
+        const tokensPerStep = config.train.batchSize * config.model.contextLength;
+        const perToken = flopsPerToken(config.model, data.tokenizer.vocabSize).train;
+        const tokensPerSecond = (tokensPerStep * 1000) / msPerStep;
+        yield {
+          backend,
+          kind,
+          available: true,
+          msPerStep,
+          tokensPerSecond,
+          gflopsPerSecond: (tokensPerSecond * perToken) / 1e9,
+          flopsPerToken: perToken,
+          params: trainer.model.params.count(),
+          steps,
+        };
+      } finally {
+        trainer.dispose();
+      }
+    }
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
