@@ -2,9 +2,11 @@
  * Rebuilds what a run trains on (corpus -> split -> tokenizer -> token streams) and reads its
  * checkpoints back into trainer state. Shared by training, resuming, generation and evaluation.
  */
+import * as tf from '@tensorflow/tfjs';
 import * as v from 'valibot';
 import { validateConfig, type RunConfig } from '../core/config';
 import { prepareData, type PreparedData } from '../core/data/prepare';
+import { Gpt } from '../core/model/gpt';
 import { tokenizerFromJSON, type Tokenizer } from '../core/tokenizer';
 import type { TrainerCheckpoint, TrainerState } from '../core/train/trainer';
 import { loadCorpus } from './corpora';
@@ -67,4 +69,22 @@ export function loadCheckpoint(store: RunStore, runId: string, step?: number): L
       tensors: [...tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data })),
     },
   };
+}
+
+/** A model with a checkpoint's weights (no optimizer state): for generation and evaluation. */
+export function modelFromCheckpoint(loaded: LoadedCheckpoint): Gpt {
+  const { config } = loaded.meta;
+  const model = new Gpt(config.model, loaded.tokenizer.vocabSize, config.train.seed);
+  const byName = new Map(loaded.restore.tensors.map((t) => [t.name, t]));
+  for (const [name, variable] of model.params.variables) {
+    const saved = byName.get(`param/${name}`);
+    if (!saved || saved.shape.join('x') !== variable.shape.join('x')) {
+      model.dispose();
+      throw new Error(
+        `checkpoint at step ${loaded.step} does not hold parameter ${name} with shape [${variable.shape}]`,
+      );
+    }
+    tf.tidy(() => variable.assign(tf.tensor(saved.data, saved.shape)));
+  }
+  return model;
 }

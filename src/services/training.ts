@@ -1,19 +1,31 @@
 /**
  * Trains one stored run: builds its data and trainer, and writes what the trainer reports into
- * the run's folder (metrics, snapshots, checkpoints, log) and the catalog. Used in-process by the
- * CLI and, one process per run, by the run manager.
+ * the run's folder (metrics, snapshots, checkpoints, log). Changes to the run's catalog record
+ * (status, step, losses) go through `updateRecord`, because only one process may write the
+ * catalog: the CLI passes `store.update`; a training child of the run manager forwards them to
+ * its parent. Used in-process by the CLI and, one process per run, by the run manager.
  */
 import type { TrainRecord, EvalRecord, MetricRecord } from '../core/train/metrics';
 import { Trainer, type TrainSummary } from '../core/train/trainer';
 import { selectBackend, type BackendSelection } from './backends';
 import { loadCheckpoint, loadRunData, readRunConfig, type CheckpointMeta } from './run-data';
-import type { RunStore } from './store';
+import type { RunPatch, RunStore } from './store';
 
 export interface TrainingHooks {
   onStart?(info: { backend: BackendSelection; fromStep: number; trainer: Trainer }): void;
   onTrain?(record: TrainRecord): void;
   onEval?(record: EvalRecord): void;
   onCheckpoint?(step: number): void;
+  /** Each line as it is appended to the run's log.txt (with its timestamp). */
+  onLog?(line: string): void;
+}
+
+export interface TrainStoredRunOptions {
+  /** Continue from the last checkpoint; without one, start over (dropping stale metrics). */
+  resume?: boolean;
+  hooks?: TrainingHooks;
+  /** Applies a change to the run's catalog record; awaited, so changes land in order. */
+  updateRecord(patch: RunPatch): Promise<unknown>;
 }
 
 /** Metrics are appended in batches: at most one write per second, and always before a checkpoint. */
@@ -22,25 +34,31 @@ const FLUSH_INTERVAL_MS = 1000;
 export async function trainStoredRun(
   store: RunStore,
   runId: string,
-  options: { resume?: boolean; hooks?: TrainingHooks } = {},
+  options: TrainStoredRunOptions,
 ): Promise<TrainSummary> {
   const hooks = options.hooks ?? {};
+  const updateRecord = options.updateRecord;
   const config = readRunConfig(store, runId);
   const backend = await selectBackend(config.backend);
   const checkpoint =
     options.resume && store.listCheckpoints(runId).length > 0
       ? loadCheckpoint(store, runId)
       : undefined;
-  if (checkpoint) await store.truncateMetrics(runId, checkpoint.step);
+  // Steps trained after the checkpoint (before a crash or failure) are trained again.
+  if (options.resume) await store.truncateMetrics(runId, checkpoint?.step ?? 0);
   const data = loadRunData(config, checkpoint?.tokenizer);
   const trainer = new Trainer(config, data, checkpoint?.restore);
 
-  const log = (line: string) => store.appendLog(runId, `${new Date().toISOString()} ${line}`);
+  const log = async (message: string) => {
+    const line = `${new Date().toISOString()} ${message}`;
+    await store.appendLog(runId, line);
+    hooks.onLog?.(line);
+  };
   await log(
     `${checkpoint ? `resume from step ${checkpoint.step}` : 'start'} on ${backend.name} (${backend.detail})` +
       backend.skipped.map((s) => `; skipped ${s.name}: ${s.detail}`).join(''),
   );
-  await store.update(runId, { status: 'running', error: undefined });
+  await updateRecord({ status: 'running', error: undefined });
   hooks.onStart?.({ backend, fromStep: trainer.step, trainer });
 
   let pending: MetricRecord[] = [];
@@ -78,7 +96,7 @@ export async function trainStoredRun(
           backend: backend.name,
         };
         await store.writeCheckpoint(runId, state.step, meta, tensors);
-        await store.update(runId, {
+        await updateRecord({
           lastStep: state.step,
           tokensSeen: state.tokens,
           ...(state.bestValidationLoss !== null && {
@@ -90,7 +108,7 @@ export async function trainStoredRun(
     });
     await writes;
     await flush();
-    await store.update(runId, {
+    await updateRecord({
       status: summary.completed ? 'completed' : 'stopped',
       lastStep: summary.step,
       tokensSeen: summary.tokens,
@@ -105,7 +123,7 @@ export async function trainStoredRun(
     const message = error instanceof Error ? error.message : String(error);
     await writes.catch(() => {});
     await flush().catch(() => {});
-    await store.update(runId, { status: 'failed', error: message }).catch(() => {});
+    await updateRecord({ status: 'failed', error: message }).catch(() => {});
     await log(`failed: ${message}`).catch(() => {});
     throw error;
   } finally {

@@ -218,16 +218,20 @@ describe('RunStore runs and catalog', () => {
     expect(readdirSync(path.join(dataDir, 'runs'))).toEqual([]);
   });
 
-  it('marks running and queued runs interrupted, once', async () => {
+  it('marks running, paused and queued runs interrupted, once', async () => {
     const dataDir = await tempDir();
     const store = await RunStore.open(dataDir);
     const running = await store.create(baseInput);
     const queued = await store.create(baseInput);
+    const paused = await store.create(baseInput);
     const done = await store.create(baseInput);
     await store.update(running.id, { status: 'running' });
     await store.update(queued.id, { status: 'queued' });
+    await store.update(paused.id, { status: 'paused' });
     await store.update(done.id, { status: 'completed' });
-    expect((await store.markInterrupted()).sort()).toEqual([running.id, queued.id].sort());
+    expect((await store.markInterrupted()).sort()).toEqual(
+      [running.id, queued.id, paused.id].sort(),
+    );
     expect(await store.markInterrupted()).toEqual([]);
     expect(store.get(running.id).status).toBe('interrupted');
     expect(store.get(done.id).status).toBe('completed');

@@ -7,44 +7,10 @@ import { randomBytes } from 'node:crypto';
 import * as v from 'valibot';
 import { StoreError } from './errors';
 
-export const RUN_STATUSES = [
-  'created',
-  'queued',
-  'running',
-  'paused',
-  'completed',
-  'stopped',
-  'failed',
-  'interrupted',
-] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
+import { RUN_ID_PATTERN, RUN_STATUSES, type RunRecord } from '../../core/api/run-record';
 
-export interface RunRecord {
-  /** Sortable and unique: UTC creation time plus 4 random hex chars, e.g. `20261129-044512-ab12`. */
-  id: string;
-  name: string;
-  status: RunStatus;
-  /** ISO 8601, UTC. */
-  createdAt: string;
-  updatedAt: string;
-  /** A short label of the FFN, e.g. `mot g8 E8`, given by the caller. */
-  ffnSummary: string;
-  /** Set on a fork: the run and checkpoint step it started from. */
-  parent?: { runId: string; step: number };
-  tags: string[];
-  notes: string;
-  lastStep: number;
-  tokensSeen: number;
-  bestValidationLoss?: number;
-  finalTrainLoss?: number;
-  error?: string;
-}
-
-/**
- * Only digits, dashes and hex: an id that matches can be joined into a path without escaping
- * the data folder.
- */
-export const RUN_ID_PATTERN = /^[0-9]{8}-[0-9]{6}-[0-9a-f]{4}$/;
+export { RUN_ID_PATTERN, RUN_STATUSES };
+export type { RunRecord, RunStatus } from '../../core/api/run-record';
 
 export function isRunId(value: unknown): value is string {
   return typeof value === 'string' && RUN_ID_PATTERN.test(value);

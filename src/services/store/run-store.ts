@@ -349,14 +349,16 @@ export class RunStore {
   }
 
   /**
-   * At start-up, runs still `running` or `queued` were cut off by a crash or quit: mark them
-   * `interrupted` (resumable from their last checkpoint). Returns their ids; a second call finds none.
+   * At start-up, runs still `running`, `paused` or `queued` were cut off by a crash or quit
+   * (a paused run lives in its training process): mark them `interrupted` (resumable from
+   * their last checkpoint). Returns their ids; a second call finds none.
    */
   async markInterrupted(): Promise<string[]> {
     return this.catalog.transact(async (draft) => {
       const ids: string[] = [];
       for (const [index, run] of draft.runs.entries()) {
-        if (run.status !== 'running' && run.status !== 'queued') continue;
+        if (run.status !== 'running' && run.status !== 'queued' && run.status !== 'paused')
+          continue;
         const record: RunRecord = {
           ...run,
           status: 'interrupted',

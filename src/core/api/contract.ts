@@ -1,0 +1,242 @@
+/**
+ * The workbench API: every method and event the UI uses, declared once. Each method has a runtime
+ * schema for its request (the Node side validates every request with it before doing anything) and
+ * a TypeScript type for its response. Electron IPC (preload + main), the WebSocket server of
+ * `mot serve`, and both renderer hosts derive from this table, so no channel name is written twice.
+ *
+ * Pure: no Node, no DOM, no Electron. Paths never travel in requests: imports of user files happen
+ * through a file dialog (desktop) or the command line (CLI / server).
+ */
+import * as v from 'valibot';
+import type { BackendChoice, PartialRunConfig, RunConfig } from '../config';
+import type { GenerationResult } from '../generate';
+import type { FlopBreakdown } from '../train/flops';
+import type { MetricRecord } from '../train/metrics';
+import type { MixSnapshot } from '../train/snapshot';
+import { RUN_ID_PATTERN, type RunRecord, type RunStatus } from './run-record';
+
+const runId = v.pipe(
+  v.string(),
+  v.regex(RUN_ID_PATTERN, 'must be a run id like 20261129-044512-ab12'),
+);
+const step = v.pipe(v.number(), v.integer(), v.minValue(0));
+/** A (possibly partial) config: checked in full by resolveConfig on the Node side. */
+const configInput = v.pipe(
+  v.custom<Record<string, unknown>>(isPlainObject, 'must be an object (a partial run config)'),
+  v.record(v.string(), v.unknown()),
+);
+const empty = v.strictObject({});
+
+/** A method: its request schema and (as a phantom type) its response. */
+export interface MethodSpec<Req extends v.GenericSchema, Res> {
+  request: Req;
+  /** Never set at run time: carries the response type. */
+  response?: Res;
+}
+function method<Res>() {
+  return <Req extends v.GenericSchema>(request: Req): MethodSpec<Req, Res> => ({ request });
+}
+
+export interface RunDetail {
+  record: RunRecord;
+  config: RunConfig;
+  checkpoints: number[];
+  snapshots: number[];
+}
+
+export interface ConfigEstimate {
+  /** Problems that stop the config from running, by field (empty when it is valid). */
+  issues: { path: string; message: string }[];
+  config?: RunConfig;
+  paramsTotal?: number;
+  /** Parameters used per token: MoE counts top-k experts; MoT uses all of them. */
+  paramsActive?: number;
+  flopsPerToken?: FlopBreakdown;
+  /** Weights + AdamW moments + activations of one step, float32. */
+  memoryBytes?: number;
+  vocabSize?: number;
+}
+
+export interface BackendInfo {
+  name: string;
+  available: boolean;
+  detail: string;
+}
+
+export interface DatasetInfo {
+  id: string;
+  name: string;
+  description: string;
+  kind: 'builtin' | 'imported';
+}
+
+export interface PresetInfo {
+  name: string;
+  description: string;
+  config: RunConfig;
+}
+
+export const METHODS = {
+  listRuns: method<RunRecord[]>()(empty),
+  getRun: method<RunDetail>()(v.strictObject({ runId })),
+  /** Creates a run (status `created`) from a preset and/or partial config; does not start it. */
+  createRun: method<RunRecord>()(
+    v.strictObject({
+      preset: v.optional(v.pipe(v.string(), v.maxLength(100))),
+      config: v.optional(configInput),
+    }),
+  ),
+  deleteRun: method<{ deleted: string }>()(v.strictObject({ runId })),
+  updateRun: method<RunRecord>()(
+    v.strictObject({
+      runId,
+      name: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(120))),
+      tags: v.optional(
+        v.pipe(
+          v.array(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(40))),
+          v.maxLength(32),
+        ),
+      ),
+      notes: v.optional(v.pipe(v.string(), v.maxLength(20_000))),
+    }),
+  ),
+  /** Queues a created, stopped, interrupted or failed run (resuming from its last checkpoint). */
+  startRun: method<RunRecord>()(v.strictObject({ runId })),
+  pauseRun: method<RunRecord>()(v.strictObject({ runId })),
+  resumeRun: method<RunRecord>()(v.strictObject({ runId })),
+  /** Stops after the current step with a final checkpoint. */
+  stopRun: method<RunRecord>()(v.strictObject({ runId })),
+  /** A new run from a checkpoint of this one, with config changes; records its parent and step. */
+  forkRun: method<RunRecord>()(
+    v.strictObject({ runId, step: v.optional(step), changes: v.optional(configInput) }),
+  ),
+  readMetrics: method<{ records: MetricRecord[]; skipped: number }>()(
+    v.strictObject({ runId, sinceStep: v.optional(step) }),
+  ),
+  exportMetrics: method<{ filename: string; mimeType: string; content: string }>()(
+    v.strictObject({ runId, format: v.picklist(['csv', 'json']) }),
+  ),
+  readSnapshot: method<MixSnapshot>()(v.strictObject({ runId, step })),
+  generate: method<GenerationResult & { step: number }>()(
+    v.strictObject({
+      runId,
+      step: v.optional(step),
+      prompts: v.pipe(
+        v.array(v.pipe(v.string(), v.maxLength(4000))),
+        v.minLength(1),
+        v.maxLength(64),
+      ),
+      maxTokens: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(2048)), 100),
+      temperature: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(10)), 0.8),
+      topK: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65536)), 40),
+      seed: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 31 - 1)), 0),
+      discrete: v.optional(v.boolean(), false),
+    }),
+  ),
+  listDatasets: method<DatasetInfo[]>()(empty),
+  listPresets: method<PresetInfo[]>()(empty),
+  estimateConfig: method<ConfigEstimate>()(
+    v.strictObject({
+      preset: v.optional(v.pipe(v.string(), v.maxLength(100))),
+      config: v.optional(configInput),
+    }),
+  ),
+  backendInfo: method<BackendInfo[]>()(empty),
+} as const;
+
+export type Methods = typeof METHODS;
+export type MethodName = keyof Methods;
+export const METHOD_NAMES = Object.keys(METHODS) as MethodName[];
+export type RequestOf<M extends MethodName> = v.InferInput<Methods[M]['request']>;
+/** The request after validation (defaults filled in). */
+export type ValidRequestOf<M extends MethodName> = v.InferOutput<Methods[M]['request']>;
+export type ResponseOf<M extends MethodName> = NonNullable<Methods[M]['response']>;
+
+/** Pushed to every client, throttled to about 10 a second per run. */
+export interface Events {
+  runStatus: { runId: string; status: RunStatus; error?: string; record: RunRecord };
+  /** New metric records since the last progress event of this run. */
+  runProgress: { runId: string; records: MetricRecord[] };
+  runLog: { runId: string; line: string };
+}
+export type EventName = keyof Events;
+export const EVENT_NAMES: EventName[] = ['runStatus', 'runProgress', 'runLog'];
+
+export type ApiErrorCode =
+  'invalid_request' | 'not_found' | 'conflict' | 'failed' | 'unknown_method' | 'unauthorized';
+export interface ApiError {
+  code: ApiErrorCode;
+  message: string;
+  /** For invalid_request: each offending field. */
+  issues?: { path: string; message: string }[];
+}
+export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+/** An error that carries its API code through the service layer. */
+export class WorkbenchError extends Error {
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly issues?: { path: string; message: string }[],
+  ) {
+    super(message);
+    this.name = 'WorkbenchError';
+  }
+}
+
+/** Validates a request against its method's schema; returns it with defaults, or a structured error. */
+export function validateRequest<M extends MethodName>(
+  name: string,
+  request: unknown,
+): { ok: true; method: M; value: ValidRequestOf<M> } | { ok: false; error: ApiError } {
+  if (!Object.hasOwn(METHODS, name)) {
+    return { ok: false, error: { code: 'unknown_method', message: `unknown method "${name}"` } };
+  }
+  if (request !== undefined && request !== null && !isPlainObject(request)) {
+    const issues = [{ path: '(request)', message: 'must be an object' }];
+    return {
+      ok: false,
+      error: { code: 'invalid_request', message: `${name}: (request): must be an object`, issues },
+    };
+  }
+  const parsed = v.safeParse(METHODS[name as M].request, request ?? {});
+  if (!parsed.success) {
+    const issues = parsed.issues.map((issue) => ({
+      path: v.getDotPath(issue) ?? '(request)',
+      message: issueMessage(issue),
+    }));
+    return {
+      ok: false,
+      error: {
+        code: 'invalid_request',
+        message: `${name}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+        issues,
+      },
+    };
+  }
+  return { ok: true, method: name as M, value: parsed.output as ValidRequestOf<M> };
+}
+
+/** A strict object reports unknown and missing keys alike as `strict_object`: tell them apart. */
+function issueMessage(issue: v.BaseIssue<unknown>): string {
+  if (issue.type === 'strict_object' && issue.expected === 'never') return 'unknown field';
+  if (issue.kind === 'schema' && issue.received === 'undefined') return 'required';
+  return issue.message;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * What the renderer talks to. Two implementations: the Electron preload bridge and a WebSocket
+ * client for `mot serve`. A failed call rejects with a WorkbenchError.
+ */
+export interface Host {
+  readonly kind: 'desktop' | 'browser';
+  call<M extends MethodName>(method: M, request: RequestOf<M>): Promise<ResponseOf<M>>;
+  /** Returns an unsubscribe function. */
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+}
+
+export type { BackendChoice, PartialRunConfig };

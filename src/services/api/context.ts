@@ -1,0 +1,31 @@
+/** What every API handler works with: the store (the catalog's one writer) and the run manager. */
+import type { MethodName, ResponseOf, ValidRequestOf } from '../../core/api/contract';
+import type { RunManager } from '../run-manager';
+import type { RunRecord, RunStore } from '../store';
+
+export interface ApiContext {
+  readonly store: RunStore;
+  readonly manager: RunManager;
+}
+
+/** The run's record; throws `not_found` (via StoreError) for an unknown id. */
+export function requireRun(context: ApiContext, runId: string): RunRecord {
+  return context.store.get(runId);
+}
+
+/** A run with a process or a place in the queue: its files and record are in use. */
+export function isBusy(context: ApiContext, record: RunRecord): boolean {
+  return (
+    context.manager.isActive(record.id) ||
+    context.manager.isQueued(record.id) ||
+    record.status === 'running' ||
+    record.status === 'queued' ||
+    record.status === 'paused'
+  );
+}
+
+/** One API method's implementation: a validated request in, the response out (or a throw). */
+export type Handler<M extends MethodName> = (
+  context: ApiContext,
+  request: ValidRequestOf<M>,
+) => Promise<ResponseOf<M>>;

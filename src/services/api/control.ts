@@ -1,0 +1,36 @@
+/** Starting and steering runs: the queue and training processes belong to the run manager. */
+import { WorkbenchError } from '../../core/api/contract';
+import type { RunStatus } from '../store';
+import { type Handler, isBusy, requireRun } from './context';
+
+/** Statuses a run may be (re)started from; it resumes from its last checkpoint when it has one. */
+const STARTABLE: ReadonlySet<RunStatus> = new Set(['created', 'stopped', 'interrupted', 'failed']);
+
+export const startRun: Handler<'startRun'> = async (context, { runId }) => {
+  const record = requireRun(context, runId);
+  if (record.status === 'completed') {
+    throw new WorkbenchError(
+      'conflict',
+      `run ${runId} already completed its ${record.lastStep} steps: fork it with more train.steps to continue`,
+    );
+  }
+  if (!STARTABLE.has(record.status) || isBusy(context, record))
+    throw new WorkbenchError('conflict', `run ${runId} is already ${record.status}`);
+  return context.manager.enqueue(runId);
+};
+
+export const pauseRun: Handler<'pauseRun'> = async (context, { runId }) => {
+  requireRun(context, runId);
+  return context.manager.pause(runId);
+};
+
+export const resumeRun: Handler<'resumeRun'> = async (context, { runId }) => {
+  requireRun(context, runId);
+  return context.manager.resume(runId);
+};
+
+/** Resolves once the run has stopped (after its current step, with a final checkpoint). */
+export const stopRun: Handler<'stopRun'> = async (context, { runId }) => {
+  requireRun(context, runId);
+  return context.manager.stop(runId);
+};

@@ -1,0 +1,41 @@
+/**
+ * Every method of the contract, implemented. The table's type makes a missing or misspelt
+ * method a compile error, so the contract and the Node side cannot drift apart.
+ */
+import type { MethodName } from '../../core/api/contract';
+import type { Handler } from './context';
+import { pauseRun, resumeRun, startRun, stopRun } from './control';
+import { estimateConfig } from './estimate';
+import { forkRun } from './fork';
+import { generate } from './generation';
+import { backendInfo, listDatasets, listPresets } from './info';
+import { exportMetrics, readMetrics, readSnapshot } from './metrics';
+import { createRun, deleteRun, getRun, listRuns, updateRun } from './runs';
+
+export type { ApiContext, Handler } from './context';
+export { toApiError } from './errors';
+export { estimate } from './estimate';
+export { parameterShapes } from './parameter-shapes';
+export type { ParameterShape } from './parameter-shapes';
+export { metricsCsv, CSV_COLUMNS } from './metrics-export';
+
+export const HANDLERS: { [M in MethodName]: Handler<M> } = {
+  listRuns,
+  getRun,
+  createRun,
+  deleteRun,
+  updateRun,
+  startRun,
+  pauseRun,
+  resumeRun,
+  stopRun,
+  forkRun,
+  readMetrics,
+  exportMetrics,
+  readSnapshot,
+  generate,
+  listDatasets,
+  listPresets,
+  estimateConfig,
+  backendInfo,
+};

@@ -1,0 +1,49 @@
+/**
+ * How the run manager starts a training process, abstracted so one manager serves every shell:
+ * the CLI and `mot serve` fork a Node child ({@link forkTrainerLauncher}); the Electron app
+ * passes a launcher built on `utilityProcess.fork` (src/main), since Electron's main process is
+ * not a plain Node that `child_process.fork` could re-run.
+ */
+import type { ChildMessage, ParentMessage } from './protocol';
+
+/** How a training process ended. */
+export interface TrainerExit {
+  /** Exit code, or null when a signal ended it. */
+  code: number | null;
+  /** The signal that ended it (e.g. `SIGKILL`), when one did. */
+  signal: string | null;
+  /** The end of what it wrote to stderr: the only trace a native crash (abort, OOM) leaves. */
+  stderrTail?: string;
+}
+
+/** One running training process, seen from the parent. */
+export interface TrainerChannel {
+  /** The OS process id, when known (for logs and tests). */
+  readonly pid?: number;
+  /** Sends a message; silently dropped once the process has gone. */
+  send(message: ParentMessage): void;
+  onMessage(listener: (message: ChildMessage) => void): void;
+  /** Called once, after every message the process sent has been delivered. */
+  onExit(listener: (exit: TrainerExit) => void): void;
+  /** Ends the process now (default SIGKILL): for a run that does not stop when asked. */
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/** Starts one training process running `src/services/run-manager/trainer-process.ts` (or its build). */
+export type TrainerLauncher = () => TrainerChannel;
+
+/** Keeps the last `limit` characters of a stream of text. */
+export class TextTail {
+  private text = '';
+
+  constructor(private readonly limit = 4000) {}
+
+  push(chunk: string): void {
+    this.text = (this.text + chunk).slice(-this.limit);
+  }
+
+  get value(): string | undefined {
+    const trimmed = this.text.trim();
+    return trimmed === '' ? undefined : trimmed;
+  }
+}

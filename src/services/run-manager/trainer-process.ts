@@ -1,0 +1,123 @@
+/**
+ * The entry of one training process. The run manager starts it (a Node `fork` or an Electron
+ * `utilityProcess`), sends `start`, and steers it with pause / resume / stop. A crash, an abort
+ * in native GPU code or an out-of-memory kill ends this process only: the parent sees the exit
+ * and fails the run, and the app keeps working.
+ *
+ * The child opens the store with `repair: false` and writes only its run's own files; every
+ * change to the catalog record goes to the parent as a `patch` (the catalog has one writer).
+ */
+import type { Trainer } from '../../core/train/trainer';
+import { RunStore } from '../store';
+import { trainStoredRun } from '../training';
+import { ProgressBatcher } from './progress-batcher';
+import { isParentMessage, type ChildMessage, type ParentMessage } from './protocol';
+
+/** If the parent never answers `done` with `exit`, leave anyway after this long. */
+const EXIT_FALLBACK_MS = 30_000;
+
+interface ParentPort {
+  send(message: ChildMessage): void;
+  onMessage(listener: (message: unknown) => void): void;
+  /** The parent went away (it crashed or was killed): nobody will record what we do next. */
+  onDisconnect(listener: () => void): void;
+}
+
+/** Electron's `process.parentPort` in a utility process (typed here: services never import electron). */
+interface ElectronParentPort {
+  postMessage(message: unknown): void;
+  on(event: 'message', listener: (event: { data: unknown }) => void): void;
+}
+
+function connectToParent(): ParentPort {
+  const electronPort = (process as { parentPort?: ElectronParentPort }).parentPort;
+  if (electronPort !== undefined) {
+    return {
+      send: (message) => electronPort.postMessage(message),
+      onMessage: (listener) => electronPort.on('message', (event) => listener(event.data)),
+      // Electron ends utility processes together with the app.
+      onDisconnect: () => {},
+    };
+  }
+  const send = process.send?.bind(process);
+  if (send === undefined) {
+    throw new Error('trainer-process is started by the run manager, not by hand (no IPC channel)');
+  }
+  return {
+    send: (message) => {
+      if (process.connected) send(message);
+    },
+    onMessage: (listener) => process.on('message', listener),
+    onDisconnect: (listener) => process.on('disconnect', listener),
+  };
+}
+
+const port = connectToParent();
+
+/** Commands may arrive before the trainer exists (while data loads); they apply once it does. */
+let trainer: Trainer | undefined;
+let pauseRequested = false;
+let stopRequested = false;
+let started = false;
+
+port.onMessage((message) => {
+  if (!isParentMessage(message)) return;
+  handle(message);
+});
+port.onDisconnect(() => process.exit(1));
+port.send({ type: 'ready' });
+
+function handle(message: ParentMessage): void {
+  switch (message.type) {
+    case 'start':
+      if (started) return;
+      started = true;
+      void train(message.dataDir, message.runId, message.resume);
+      return;
+    case 'pause':
+      pauseRequested = true;
+      trainer?.pause();
+      return;
+    case 'resume':
+      pauseRequested = false;
+      trainer?.resume();
+      return;
+    case 'stop':
+      stopRequested = true;
+      trainer?.stop();
+      return;
+    case 'exit':
+      process.exit(0);
+  }
+}
+
+async function train(dataDir: string, runId: string, resume: boolean): Promise<void> {
+  const progress = new ProgressBatcher((records) => port.send({ type: 'progress', records }));
+  try {
+    const store = await RunStore.open(dataDir, { repair: false });
+    const summary = await trainStoredRun(store, runId, {
+      resume,
+      updateRecord: async (patch) => {
+        // Records first, so a listener never sees a status ahead of the metrics behind it.
+        progress.flush();
+        port.send({ type: 'patch', patch });
+      },
+      hooks: {
+        onStart: (info) => {
+          trainer = info.trainer;
+          if (stopRequested) trainer.stop();
+          else if (pauseRequested) trainer.pause();
+        },
+        onTrain: (record) => progress.push(record),
+        onEval: (record) => progress.push(record),
+        onLog: (line) => port.send({ type: 'log', line }),
+      },
+    });
+    progress.flush();
+    port.send({ type: 'done', summary });
+  } catch (error) {
+    progress.flush();
+    port.send({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+  }
+  setTimeout(() => process.exit(0), EXIT_FALLBACK_MS).unref();
+}

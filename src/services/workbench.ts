@@ -1,0 +1,125 @@
+/**
+ * The workbench on the Node side: the contract's methods and events over one data folder.
+ * Electron's main process, `mot serve` and tests all hold one Workbench and pass it requests
+ * as they arrive (`handle`), so the desktop app and the browser mode behave the same.
+ *
+ * Opening it makes this process the catalog's writer and marks runs that a crash left
+ * running, paused or queued as `interrupted` (startRun resumes them from their last
+ * checkpoint). Only one process should open a Workbench on a data folder at a time.
+ */
+import {
+  validateRequest,
+  type ApiResult,
+  type EventName,
+  type Events,
+  type MethodName,
+} from '../core/api/contract';
+import { HANDLERS, toApiError, type ApiContext, type Handler } from './api';
+import { EventHub } from './events';
+import { RunManager, forkTrainerLauncher, type TrainerLauncher } from './run-manager';
+import { RunStore } from './store';
+
+/** The catalog setting that holds how many runs train at once. */
+export const CONCURRENCY_SETTING = 'trainingConcurrency';
+const DEFAULT_CONCURRENCY = 1;
+
+export interface WorkbenchOptions {
+  /** Starts training processes (default: `child_process.fork`; Electron passes a utilityProcess one). */
+  launcher?: TrainerLauncher;
+  /** Runs training at once, for this session only (default: the catalog setting, else 1). */
+  concurrency?: number;
+  /** How long stopRun waits for a final checkpoint before killing the process (default 60 s). */
+  stopGraceMs?: number;
+  /** How long close() waits for each run to stop before killing it (default 10 s). */
+  shutdownGraceMs?: number;
+}
+
+export class Workbench {
+  private readonly events = new EventHub();
+  private readonly manager: RunManager;
+  private closed = false;
+
+  private constructor(
+    readonly store: RunStore,
+    /** Runs found running, paused or queued at open (a crash), now `interrupted`. */
+    readonly interruptedAtOpen: readonly string[],
+    options: WorkbenchOptions,
+  ) {
+    const stored = Number(store.settings()[CONCURRENCY_SETTING]);
+    const concurrency =
+      options.concurrency ??
+      (Number.isInteger(stored) && stored >= 1 ? stored : DEFAULT_CONCURRENCY);
+    this.manager = new RunManager(store, this.events.emit, {
+      launcher: options.launcher ?? forkTrainerLauncher(),
+      concurrency: Math.max(1, Math.floor(concurrency)),
+      stopGraceMs: options.stopGraceMs ?? 60_000,
+      shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
+    });
+  }
+
+  static async open(dataDir: string, options: WorkbenchOptions = {}): Promise<Workbench> {
+    const store = await RunStore.open(dataDir);
+    const interrupted = await store.markInterrupted();
+    for (const runId of interrupted) {
+      await store
+        .appendLog(
+          runId,
+          `${new Date().toISOString()} interrupted: the app or server stopped while it trained`,
+        )
+        .catch(() => {});
+    }
+    return new Workbench(store, interrupted, options);
+  }
+
+  get dataDir(): string {
+    return this.store.dataDir;
+  }
+
+  /**
+   * Validates and runs one API call. Never throws: every failure is a structured error, and a
+   * request that fails validation changes nothing.
+   */
+  async handle(methodName: string, request: unknown): Promise<ApiResult<unknown>> {
+    if (this.closed)
+      return { ok: false, error: { code: 'failed', message: 'the workbench is closed' } };
+    const valid = validateRequest(methodName, request);
+    if (!valid.ok) return { ok: false, error: valid.error };
+    try {
+      const handler = HANDLERS[valid.method] as Handler<MethodName>;
+      const context: ApiContext = { store: this.store, manager: this.manager };
+      return { ok: true, value: await handler(context, valid.value as never) };
+    } catch (error) {
+      return { ok: false, error: toApiError(error) };
+    }
+  }
+
+  /** Subscribes to pushed events; returns the unsubscribe function. */
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void {
+    return this.events.on(event, listener);
+  }
+
+  get concurrency(): number {
+    return this.manager.concurrency;
+  }
+
+  /** Changes how many runs train at once and remembers it in the catalog. */
+  async setConcurrency(concurrency: number): Promise<void> {
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+      throw new RangeError(`concurrency must be an integer from 1 to 64, got ${concurrency}`);
+    await this.store.updateSettings({ [CONCURRENCY_SETTING]: concurrency });
+    this.manager.setConcurrency(concurrency);
+  }
+
+  /** The OS process training a run, if any (for diagnostics). */
+  trainerProcessId(runId: string): number | undefined {
+    return this.manager.processId(runId);
+  }
+
+  /** Stops every run (final checkpoints; a stuck one is killed after the grace) and flushes the store. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.manager.close();
+    this.events.clear();
+  }
+}

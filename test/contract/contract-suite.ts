@@ -1,0 +1,612 @@
+/**
+ * The API contract as a test suite, written against a client, not an implementation: it runs
+ * in-process (in-process.test.ts) and over the WebSocket server of `mot serve`, so both shells
+ * answer the same. Everything it asserts survives a JSON round trip.
+ *
+ * Runs use the `smoke` preset (a tiny MoT, about 10-20 ms a step on 2 cores), lengthened to a
+ * couple of hundred steps where a test must catch a run mid-training.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  METHOD_NAMES,
+  type ApiResult,
+  type EventName,
+  type Events,
+  type MethodName,
+} from '../../src/core/api/contract';
+import type { RunRecord } from '../../src/core/api/run-record';
+import type { MetricRecord } from '../../src/core/train/metrics';
+
+export interface ContractClient {
+  /** The data folder the service writes to: bad requests must leave it byte for byte alone. */
+  readonly dataDir: string;
+  call(method: string, request: unknown): Promise<ApiResult<unknown>>;
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+  close(): Promise<void>;
+}
+
+const UNKNOWN_RUN = '20200101-000000-beef';
+const CSV_HEADER =
+  'step,loss,lmLoss,auxLoss,learningRate,gradNorm,tokens,flops,stepMs,tokensPerSecond,elapsedMs,validationLoss';
+
+/** Every file under `dir` with its size and modification time: "nothing written" is "equal". */
+export function listing(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (folder: string) => {
+    for (const name of readdirSync(folder).sort()) {
+      const full = join(folder, name);
+      const stat = statSync(full);
+      if (stat.isDirectory()) walk(full);
+      else out.push(`${full.slice(dir.length)} ${stat.size} ${stat.mtimeMs}`);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+async function ok<T>(client: ContractClient, method: MethodName, request: unknown): Promise<T> {
+  const result = await client.call(method, request);
+  if (!result.ok)
+    throw new Error(`${method} failed: ${result.error.code}: ${result.error.message}`);
+  return result.value as T;
+}
+
+async function failure(client: ContractClient, method: string, request: unknown) {
+  const result = await client.call(method, request);
+  if (result.ok) throw new Error(`${method} ${JSON.stringify(request)} unexpectedly succeeded`);
+  return result.error;
+}
+
+/** Collects every event, and waits for one that matches. */
+class EventLog {
+  readonly seen: { event: EventName; payload: Events[EventName]; at: number }[] = [];
+  private waiters: { test: () => boolean; resolve: () => void }[] = [];
+  private readonly unsubscribe: (() => void)[];
+
+  constructor(client: ContractClient) {
+    this.unsubscribe = (['runStatus', 'runProgress', 'runLog'] as const).map((event) =>
+      client.on(event, (payload) => {
+        this.seen.push({ event, payload, at: performance.now() });
+        this.waiters = this.waiters.filter((w) => (w.test() ? (w.resolve(), false) : true));
+      }),
+    );
+  }
+
+  statuses(runId: string): string[] {
+    return this.of('runStatus', runId).map((e) => e.status);
+  }
+
+  of<E extends EventName>(event: E, runId: string): Events[E][] {
+    return this.seen
+      .filter((e) => e.event === event && e.payload.runId === runId)
+      .map((e) => e.payload as Events[E]);
+  }
+
+  progressRecords(runId: string): MetricRecord[] {
+    return this.of('runProgress', runId).flatMap((e) => e.records);
+  }
+
+  maxStep(runId: string): number {
+    return Math.max(0, ...this.progressRecords(runId).map((r) => r.step));
+  }
+
+  waitFor(what: string, test: () => boolean, timeoutMs = 60_000): Promise<void> {
+    if (test()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
+      this.waiters.push({
+        test,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
+  }
+
+  waitForStatus(runId: string, status: string): Promise<void> {
+    return this.waitFor(`run ${runId} to be ${status}`, () =>
+      this.statuses(runId).includes(status),
+    );
+  }
+
+  close(): void {
+    for (const off of this.unsubscribe) off();
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** [method, request, the field the error must name]. `RUN` stands for an existing run's id. */
+type BadCase = [MethodName | string, unknown, string];
+
+function badCases(run: string): BadCase[] {
+  const runIdCases = (method: MethodName, rest: Record<string, unknown>): BadCase[] => [
+    [method, { ...rest }, 'runId'],
+    [method, { ...rest, runId: 42 }, 'runId'],
+    [method, { ...rest, runId: '../x' }, 'runId'],
+    [method, { ...rest, runId: `${run}/../../etc` }, 'runId'],
+    [method, { ...rest, runId: run, bogus: 1 }, 'bogus'],
+    [method, 'not an object', '(request)'],
+  ];
+  const noArgs = (method: MethodName): BadCase[] => [
+    [method, { bogus: 1 }, 'bogus'],
+    [method, 'x', '(request)'],
+    [method, [1], '(request)'],
+  ];
+  return [
+    ...noArgs('listRuns'),
+    ...noArgs('listDatasets'),
+    ...noArgs('listPresets'),
+    ...noArgs('backendInfo'),
+    ...runIdCases('getRun', {}),
+    ...runIdCases('deleteRun', {}),
+    ...runIdCases('startRun', {}),
+    ...runIdCases('pauseRun', {}),
+    ...runIdCases('resumeRun', {}),
+    ...runIdCases('stopRun', {}),
+    ...runIdCases('updateRun', { name: 'x' }),
+    ['updateRun', { runId: run, name: '' }, 'name'],
+    ['updateRun', { runId: run, name: 7 }, 'name'],
+    ['updateRun', { runId: run, tags: [5] }, 'tags.0'],
+    ['updateRun', { runId: run, tags: Array.from({ length: 33 }, (_, i) => `t${i}`) }, 'tags'],
+    ['updateRun', { runId: run, notes: 'x'.repeat(20_001) }, 'notes'],
+    ['createRun', 'smoke', '(request)'],
+    ['createRun', { preset: 5 }, 'preset'],
+    ['createRun', { preset: 'x'.repeat(101) }, 'preset'],
+    ['createRun', { preset: 'no-such-preset' }, 'preset'],
+    ['createRun', { preset: 'smoke', config: 'big' }, 'config'],
+    ['createRun', { preset: 'smoke', config: [1] }, 'config'],
+    ['createRun', { preset: 'smoke', bogus: true }, 'bogus'],
+    ['createRun', { preset: 'smoke', config: { model: { dModel: 4 } } }, 'config.model.dModel'],
+    ['createRun', { preset: 'smoke', config: { train: { steps: 0 } } }, 'config.train.steps'],
+    [
+      'createRun',
+      { preset: 'smoke', config: { train: { learningRate: 'fast' } } },
+      'config.train.learningRate',
+    ],
+    ['createRun', { preset: 'smoke', config: { modle: {} } }, 'config.modle'],
+    [
+      'createRun',
+      { preset: 'smoke', config: { model: { mot: { groupSize: 3 } } } },
+      'config.model.mot.groupSize',
+    ],
+    [
+      'createRun',
+      { preset: 'smoke', config: { data: { corpus: { kind: 'file', path: '/etc/passwd' } } } },
+      'config.data.corpus',
+    ],
+    ...runIdCases('forkRun', {}),
+    ['forkRun', { runId: run, step: -1 }, 'step'],
+    ['forkRun', { runId: run, step: 1.5 }, 'step'],
+    ['forkRun', { runId: run, step: '10' }, 'step'],
+    ['forkRun', { runId: run, changes: 'lr' }, 'changes'],
+    ...runIdCases('readMetrics', {}),
+    ['readMetrics', { runId: run, sinceStep: -3 }, 'sinceStep'],
+    ...runIdCases('exportMetrics', { format: 'csv' }),
+    ['exportMetrics', { runId: run }, 'format'],
+    ['exportMetrics', { runId: run, format: 'xml' }, 'format'],
+    ...runIdCases('readSnapshot', { step: 0 }),
+    ['readSnapshot', { runId: run }, 'step'],
+    ['readSnapshot', { runId: run, step: 'first' }, 'step'],
+    ['readSnapshot', { runId: run, step: -1 }, 'step'],
+    ...runIdCases('generate', { prompts: ['a'] }),
+    ['generate', { runId: run }, 'prompts'],
+    ['generate', { runId: run, prompts: [] }, 'prompts'],
+    ['generate', { runId: run, prompts: 'The' }, 'prompts'],
+    ['generate', { runId: run, prompts: ['a'], maxTokens: 0 }, 'maxTokens'],
+    ['generate', { runId: run, prompts: ['a'], maxTokens: 1e6 }, 'maxTokens'],
+    ['generate', { runId: run, prompts: ['a'], temperature: -1 }, 'temperature'],
+    ['generate', { runId: run, prompts: ['a'], topK: 2.5 }, 'topK'],
+    ['generate', { runId: run, prompts: ['a'], seed: -1 }, 'seed'],
+    ['generate', { runId: run, prompts: ['a'], discrete: 'yes' }, 'discrete'],
+    ['estimateConfig', { preset: 5 }, 'preset'],
+    ['estimateConfig', { config: 'x' }, 'config'],
+    ['estimateConfig', { config: {}, extra: 1 }, 'extra'],
+    ['estimateConfig', 'x', '(request)'],
+  ];
+}
+
+export function defineContractSuite(name: string, makeClient: () => Promise<ContractClient>): void {
+  describe(`${name}: malformed requests`, () => {
+    let client: ContractClient;
+    let run: RunRecord;
+
+    beforeAll(async () => {
+      client = await makeClient();
+      run = await ok<RunRecord>(client, 'createRun', { preset: 'smoke' });
+    });
+    afterAll(async () => {
+      await client?.close();
+    });
+
+    it('covers every method of the contract', () => {
+      const covered = new Set(badCases(UNKNOWN_RUN).map(([method]) => method));
+      expect(METHOD_NAMES.filter((method) => !covered.has(method))).toEqual([]);
+    });
+
+    it.each(badCases('RUN'))(
+      '%s %j -> invalid_request naming %s, nothing written',
+      async (method, request, field) => {
+        const filled = JSON.parse(JSON.stringify(request).replaceAll('RUN', run.id)) as unknown;
+        const before = listing(client.dataDir);
+        const error = await failure(client, method, filled);
+        expect(error.code).toBe('invalid_request');
+        expect(error.issues?.map((issue) => issue.path)).toContain(field);
+        expect(error.message).toContain(field);
+        expect(listing(client.dataDir)).toEqual(before);
+      },
+    );
+
+    it('an unknown method is unknown_method', async () => {
+      expect((await failure(client, 'formatDisk', {})).code).toBe('unknown_method');
+    });
+
+    it('a well-formed id of no run is not_found, for every method that takes one', async () => {
+      const requests: [MethodName, object][] = [
+        ['getRun', {}],
+        ['deleteRun', {}],
+        ['updateRun', { name: 'x' }],
+        ['startRun', {}],
+        ['pauseRun', {}],
+        ['resumeRun', {}],
+        ['stopRun', {}],
+        ['forkRun', {}],
+        ['readMetrics', {}],
+        ['exportMetrics', { format: 'csv' }],
+        ['readSnapshot', { step: 0 }],
+        ['generate', { prompts: ['a'] }],
+      ];
+      const before = listing(client.dataDir);
+      for (const [method, rest] of requests) {
+        const error = await failure(client, method, { ...rest, runId: UNKNOWN_RUN });
+        expect(error.code, method).toBe('not_found');
+      }
+      expect(listing(client.dataDir)).toEqual(before);
+    });
+
+    it('commands that do not apply to a created run are conflicts', async () => {
+      for (const method of ['pauseRun', 'resumeRun', 'stopRun', 'forkRun', 'generate'] as const) {
+        const request =
+          method === 'generate' ? { runId: run.id, prompts: ['a'] } : { runId: run.id };
+        expect((await failure(client, method, request)).code, method).toBe('conflict');
+      }
+    });
+  });
+
+  describe(`${name}: a run's life`, () => {
+    let client: ContractClient;
+    let events: EventLog;
+    let run: RunRecord;
+    const steps = 200;
+
+    beforeAll(async () => {
+      client = await makeClient();
+      events = new EventLog(client);
+    });
+    afterAll(async () => {
+      events?.close();
+      await client?.close();
+    });
+
+    it('lists presets, datasets and backends', async () => {
+      const presets = await ok<{ name: string; config: { model: { ffn: string } } }[]>(
+        client,
+        'listPresets',
+        {},
+      );
+      expect(presets.find((p) => p.name === 'smoke')?.config.model.ffn).toBe('mot');
+      const datasets = await ok<{ id: string; kind: string }[]>(client, 'listDatasets', {});
+      expect(datasets).toContainEqual(expect.objectContaining({ id: 'brown', kind: 'builtin' }));
+      const backends = await ok<{ name: string; available: boolean }[]>(client, 'backendInfo', {});
+      expect(backends).toContainEqual(expect.objectContaining({ name: 'cpu', available: true }));
+    });
+
+    it('creates a run from a preset and a partial config', async () => {
+      run = await ok<RunRecord>(client, 'createRun', {
+        preset: 'smoke',
+        config: { train: { steps, evalEvery: 20, checkpointEvery: 20, snapshotEvery: 20 } },
+      });
+      expect(run).toMatchObject({ name: 'smoke', status: 'created', lastStep: 0 });
+      expect(run.ffnSummary).toMatch(/^mot g4 E4/);
+      const detail = await ok<{ config: { train: { steps: number } }; checkpoints: number[] }>(
+        client,
+        'getRun',
+        {
+          runId: run.id,
+        },
+      );
+      expect(detail.config.train.steps).toBe(steps);
+      expect(detail.checkpoints).toEqual([]);
+      expect((await ok<RunRecord[]>(client, 'listRuns', {})).map((r) => r.id)).toContain(run.id);
+    });
+
+    it('starts it: queued, then running in its own process, with throttled progress', async () => {
+      const queued = await ok<RunRecord>(client, 'startRun', { runId: run.id });
+      expect(queued.status).toBe('queued');
+      expect((await failure(client, 'startRun', { runId: run.id })).code).toBe('conflict');
+      expect((await failure(client, 'deleteRun', { runId: run.id })).code).toBe('conflict');
+      await events.waitFor('progress', () => events.maxStep(run.id) >= 1);
+      expect(events.statuses(run.id).slice(0, 2)).toEqual(['queued', 'running']);
+      const status = events.of('runStatus', run.id)[1];
+      expect(status.record.status).toBe('running');
+    });
+
+    it('pauses in place: no steps while paused', async () => {
+      const paused = await ok<RunRecord>(client, 'pauseRun', { runId: run.id });
+      expect(paused.status).toBe('paused');
+      expect((await failure(client, 'pauseRun', { runId: run.id })).code).toBe('conflict');
+      await sleep(400); // records trained before the pause may still arrive
+      const held = events.maxStep(run.id);
+      await sleep(500);
+      expect(events.maxStep(run.id)).toBe(held);
+      expect(held).toBeLessThan(steps);
+    });
+
+    it('resumes, and the API answers within 100 ms while the run trains', async () => {
+      const held = events.maxStep(run.id);
+      const resumed = await ok<RunRecord>(client, 'resumeRun', { runId: run.id });
+      expect(resumed.status).toBe('running');
+      const latencies: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        const started = performance.now();
+        await ok(client, 'listRuns', {});
+        latencies.push(performance.now() - started);
+        await sleep(15);
+      }
+      await events.waitFor('progress after resume', () => events.maxStep(run.id) > held);
+      console.info(
+        `[${name}] listRuns while training: max ${Math.max(...latencies).toFixed(1)} ms, median ${latencies.sort((a, b) => a - b)[10].toFixed(1)} ms`,
+      );
+      expect(Math.max(...latencies)).toBeLessThan(100);
+    });
+
+    it('stops after the current step with a final checkpoint', async () => {
+      const stopped = await ok<RunRecord>(client, 'stopRun', { runId: run.id });
+      expect(stopped.status).toBe('stopped');
+      expect(stopped.lastStep).toBeGreaterThan(0);
+      expect(stopped.lastStep).toBeLessThan(steps);
+      const detail = await ok<{ checkpoints: number[] }>(client, 'getRun', { runId: run.id });
+      expect(detail.checkpoints.at(-1)).toBe(stopped.lastStep);
+      expect(events.statuses(run.id)).toEqual([
+        'queued',
+        'running',
+        'paused',
+        'running',
+        'stopped',
+      ]);
+      expect((await failure(client, 'stopRun', { runId: run.id })).code).toBe('conflict');
+    });
+
+    it('starts again: resumes from that checkpoint and completes every step once', async () => {
+      const from = (
+        await ok<RunRecord>(client, 'getRun', { runId: run.id }).then(
+          (d) => (d as unknown as { record: RunRecord }).record,
+        )
+      ).lastStep;
+      const progressBefore = events.of('runProgress', run.id).length;
+      await ok(client, 'startRun', { runId: run.id });
+      await events.waitForStatus(run.id, 'completed');
+      const logs = events.of('runLog', run.id).map((e) => e.line);
+      expect(logs.some((line) => line.includes(`resume from step ${from}`))).toBe(true);
+      const { records, skipped } = await ok<{ records: MetricRecord[]; skipped: number }>(
+        client,
+        'readMetrics',
+        {
+          runId: run.id,
+        },
+      );
+      expect(skipped).toBe(0);
+      const trainSteps = records.filter((r) => r.type === 'train').map((r) => r.step);
+      expect(trainSteps).toEqual(Array.from({ length: steps }, (_, i) => i + 1));
+      // About 10 progress events a second at most: far fewer than the steps they carry.
+      const progress = events.of('runProgress', run.id).slice(progressBefore);
+      const stamps = events.seen
+        .filter((e) => e.event === 'runProgress' && e.payload.runId === run.id)
+        .slice(progressBefore);
+      const seconds = (stamps.at(-1)!.at - stamps[0].at) / 1000;
+      expect(progress.length).toBeLessThanOrEqual(Math.ceil(seconds * 10) + 3);
+      expect(progress.flatMap((e) => e.records).filter((r) => r.type === 'train').length).toBe(
+        steps - from,
+      );
+      const record = (await ok<{ record: RunRecord }>(client, 'getRun', { runId: run.id })).record;
+      expect(record).toMatchObject({
+        status: 'completed',
+        lastStep: steps,
+        tokensSeen: steps * 8 * 16,
+      });
+      expect((await failure(client, 'startRun', { runId: run.id })).code).toBe('conflict');
+    });
+
+    it('reads metrics since a step, and exports them as CSV and JSON', async () => {
+      const since = await ok<{ records: MetricRecord[] }>(client, 'readMetrics', {
+        runId: run.id,
+        sinceStep: 190,
+      });
+      expect(Math.min(...since.records.map((r) => r.step))).toBe(190);
+      const csv = await ok<{ filename: string; mimeType: string; content: string }>(
+        client,
+        'exportMetrics',
+        {
+          runId: run.id,
+          format: 'csv',
+        },
+      );
+      expect(csv.mimeType).toBe('text/csv');
+      expect(csv.filename).toMatch(/\.csv$/);
+      const lines = csv.content.trim().split('\n');
+      expect(lines[0]).toBe(CSV_HEADER);
+      expect(lines).toHaveLength(steps + 1);
+      const row20 = lines[20].split(',');
+      expect(row20[0]).toBe('20');
+      expect(Number(row20.at(-1))).toBeGreaterThan(0); // evaluated at step 20
+      expect(lines[21].split(',').at(-1)).toBe('');
+      const json = await ok<{ content: string; mimeType: string }>(client, 'exportMetrics', {
+        runId: run.id,
+        format: 'json',
+      });
+      expect(json.mimeType).toBe('application/json');
+      const all = JSON.parse(json.content) as MetricRecord[];
+      expect(all.filter((r) => r.type === 'eval').map((r) => r.step)).toEqual(
+        Array.from({ length: steps / 20 }, (_, i) => (i + 1) * 20),
+      );
+    });
+
+    it('reads mixing snapshots', async () => {
+      const snapshot = await ok<{ step: number; layers: { kind: string; groupSize: number }[] }>(
+        client,
+        'readSnapshot',
+        {
+          runId: run.id,
+          step: 20,
+        },
+      );
+      expect(snapshot.step).toBe(20);
+      expect(snapshot.layers[0]).toMatchObject({ kind: 'mot', groupSize: 4 });
+      expect((await failure(client, 'readSnapshot', { runId: run.id, step: 7 })).code).toBe(
+        'not_found',
+      );
+    });
+
+    it('generates from the latest checkpoint in full MoT groups', async () => {
+      const out = await ok<{
+        step: number;
+        groupSize: number;
+        outputs: { tokens: unknown[] }[];
+        companions: unknown[];
+      }>(client, 'generate', { runId: run.id, prompts: ['The '], maxTokens: 8, seed: 3 });
+      expect(out).toMatchObject({ step: steps, groupSize: 4 });
+      expect(out.outputs[0].tokens).toHaveLength(8);
+      expect(out.companions).toHaveLength(3);
+      expect(
+        (await failure(client, 'generate', { runId: run.id, step: 7, prompts: ['a'] })).code,
+      ).toBe('not_found');
+    });
+
+    let fork: RunRecord;
+    it('forks from a checkpoint with new training settings, continuing the step axis', async () => {
+      fork = await ok<RunRecord>(client, 'forkRun', {
+        runId: run.id,
+        step: 20,
+        changes: { train: { learningRate: 1e-3, steps: 30 } },
+      });
+      expect(fork).toMatchObject({
+        status: 'created',
+        parent: { runId: run.id, step: 20 },
+        lastStep: 20,
+      });
+      const detail = await ok<{
+        config: { train: { steps: number; learningRate: number } };
+        checkpoints: number[];
+      }>(client, 'getRun', { runId: fork.id });
+      expect(detail.config.train).toMatchObject({ steps: 30, learningRate: 1e-3 });
+      expect(detail.checkpoints).toEqual([20]);
+      const copied = await ok<{ records: MetricRecord[] }>(client, 'readMetrics', {
+        runId: fork.id,
+      });
+      expect(copied.records.filter((r) => r.type === 'train').map((r) => r.step)).toEqual(
+        Array.from({ length: 20 }, (_, i) => i + 1),
+      );
+
+      await ok(client, 'startRun', { runId: fork.id });
+      await events.waitForStatus(fork.id, 'completed');
+      expect(events.of('runLog', fork.id).some((e) => e.line.includes('resume from step 20'))).toBe(
+        true,
+      );
+      const { records } = await ok<{ records: MetricRecord[] }>(client, 'readMetrics', {
+        runId: fork.id,
+      });
+      const train = records.filter((r) => r.type === 'train');
+      expect(train.map((r) => r.step)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      expect(train[20].tokens).toBe(21 * 8 * 16); // the token count continues too
+      expect(train[29].learningRate).toBeLessThanOrEqual(1e-3);
+    });
+
+    it('refuses a fork that changes parameter shapes or ends before it starts, writing nothing', async () => {
+      const before = listing(client.dataDir);
+      const shapes = await failure(client, 'forkRun', {
+        runId: run.id,
+        step: 20,
+        changes: { model: { dModel: 64 } },
+      });
+      expect(shapes.code).toBe('invalid_request');
+      expect(shapes.issues?.map((i) => i.path)).toContain('changes.model.dModel');
+      const short = await failure(client, 'forkRun', {
+        runId: run.id,
+        step: 20,
+        changes: { train: { steps: 10 } },
+      });
+      expect(short.issues?.map((i) => i.path)).toContain('changes.train.steps');
+      const missing = await failure(client, 'forkRun', { runId: run.id, step: 21 });
+      expect(missing.code).toBe('not_found');
+      expect(listing(client.dataDir)).toEqual(before);
+    });
+
+    it('estimates valid configs and reports invalid ones by field', async () => {
+      type Estimate = {
+        issues: { path: string }[];
+        paramsTotal: number;
+        paramsActive: number;
+        memoryBytes: number;
+        vocabSize: number;
+        flopsPerToken: { train: number };
+      };
+      const smoke = await ok<Estimate>(client, 'estimateConfig', { preset: 'smoke' });
+      expect(smoke.issues).toEqual([]);
+      expect(smoke.vocabSize).toBe(257);
+      expect(smoke.paramsActive).toBe(smoke.paramsTotal);
+      expect(smoke.memoryBytes).toBeGreaterThan(12 * smoke.paramsTotal);
+      expect(smoke.flopsPerToken.train).toBeGreaterThan(0);
+      const moe = await ok<Estimate>(client, 'estimateConfig', { preset: 'tiny-moe' });
+      expect(moe.paramsActive).toBeLessThan(moe.paramsTotal);
+      const bpe = await ok<Estimate>(client, 'estimateConfig', {
+        preset: 'smoke',
+        config: { data: { tokenizer: { kind: 'bpe', vocabSize: 1024 } } },
+      });
+      expect(bpe.vocabSize).toBe(1024);
+      expect(bpe.paramsTotal).toBeGreaterThan(smoke.paramsTotal);
+      const bad = await ok<Estimate>(client, 'estimateConfig', {
+        preset: 'smoke',
+        config: { model: { heads: 3 } },
+      });
+      expect(bad.issues.map((i) => i.path)).toContain('model.heads');
+      expect(bad.paramsTotal).toBeUndefined();
+      const unknown = await ok<Estimate>(client, 'estimateConfig', { preset: 'nope' });
+      expect(unknown.issues.map((i) => i.path)).toEqual(['preset']);
+    });
+
+    it('renames, tags and annotates a run', async () => {
+      const updated = await ok<RunRecord>(client, 'updateRun', {
+        runId: fork.id,
+        name: 'lower lr',
+        tags: ['fork', 'lr'],
+        notes: 'continues at 1e-3',
+      });
+      expect(updated).toMatchObject({
+        name: 'lower lr',
+        tags: ['fork', 'lr'],
+        notes: 'continues at 1e-3',
+      });
+      const listed = (await ok<RunRecord[]>(client, 'listRuns', {})).find((r) => r.id === fork.id);
+      expect(listed?.name).toBe('lower lr');
+    });
+
+    it('deletes a run; its fork keeps its own copy', async () => {
+      expect(await ok(client, 'deleteRun', { runId: run.id })).toEqual({ deleted: run.id });
+      expect((await failure(client, 'getRun', { runId: run.id })).code).toBe('not_found');
+      const detail = await ok<{ record: RunRecord; checkpoints: number[] }>(client, 'getRun', {
+        runId: fork.id,
+      });
+      expect(detail.record.parent?.runId).toBe(run.id);
+      expect(detail.checkpoints).toContain(30);
+      const out = await ok<{ step: number }>(client, 'generate', {
+        runId: fork.id,
+        prompts: ['a'],
+        maxTokens: 2,
+      });
+      expect(out.step).toBe(30);
+    });
+  });
+}

@@ -1,0 +1,17 @@
+/** The contract suite against a Workbench in this process (training still runs in child processes). */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Workbench } from '../../src/services/workbench';
+import { defineContractSuite } from './contract-suite';
+
+defineContractSuite('in-process', async () => {
+  const dataDir = join(mkdtempSync(join(tmpdir(), 'mot-contract-')), 'data');
+  const workbench = await Workbench.open(dataDir);
+  return {
+    dataDir: workbench.dataDir,
+    call: (method, request) => workbench.handle(method, request),
+    on: (event, listener) => workbench.on(event, listener),
+    close: () => workbench.close(),
+  };
+});
