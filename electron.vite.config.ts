@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import type { Plugin } from 'vite';
-import { contentSecurityPolicy } from './src/main/csp';
+import { contentSecurityPolicy } from './src/core/api/csp';
 
 /** The placeholder in src/renderer/index.html that becomes the policy. */
 const CSP_PLACEHOLDER = 'content="__MOT_CSP__"';
@@ -34,7 +34,8 @@ function cspMetaTag(): Plugin {
 /**
  * Three builds, one per Electron process (see DESIGN.md, "One engine, three shells").
  *
- * - main: ESM (package.json has "type": "module"), written to out/main/index.js.
+ * - main: ESM (package.json has "type": "module"), written to out/main/index.js, plus the
+ *   training process entry out/main/trainer-process.js (one utilityProcess per run).
  * - preload: CommonJS named `.cjs`. A sandboxed preload is not an ES module: Electron runs it as
  *   a script with a limited `require`, so it must be one self-contained CommonJS file.
  * - renderer: a plain web page, root src/renderer, written to out/renderer.
@@ -42,7 +43,14 @@ function cspMetaTag(): Plugin {
 export default defineConfig({
   main: {
     build: {
-      lib: { entry: resolve('src/main/index.ts'), formats: ['es'] },
+      lib: {
+        entry: {
+          index: resolve('src/main/index.ts'),
+          // Each training run's utilityProcess runs this (see src/main/trainer-launcher.ts).
+          'trainer-process': resolve('src/services/run-manager/trainer-process.ts'),
+        },
+        formats: ['es'],
+      },
     },
   },
   preload: {

@@ -7,8 +7,11 @@
  */
 import { join } from 'node:path';
 import { BrowserWindow, app, nativeTheme, session, shell, type WebContents } from 'electron';
-import { contentSecurityPolicy } from './csp';
+import { contentSecurityPolicy } from '../core/api/csp';
+import { Workbench } from '../services/workbench';
+import { registerApi } from './api';
 import { allowedExternalUrl } from './external-links';
+import { utilityTrainerLauncher } from './trainer-launcher';
 
 /** Also names the data folder: userData is `~/.config/MoT Workbench` on Linux. */
 const APP_NAME = 'MoT Workbench';
@@ -31,6 +34,7 @@ app.setPath('userData', join(app.getPath('appData'), APP_NAME));
 app.enableSandbox();
 
 let mainWindow: BrowserWindow | undefined;
+let workbench: Workbench | undefined;
 
 /** True for a URL this app serves: the dev server, or its own files. */
 function isAppUrl(url: string): boolean {
@@ -124,10 +128,26 @@ if (!app.requestSingleInstanceLock()) {
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
+  // Running runs stop with a final checkpoint before the app exits.
+  let closing = false;
+  app.on('will-quit', (event) => {
+    if (!workbench || closing) return;
+    closing = true;
+    event.preventDefault();
+    workbench
+      .close()
+      .catch((error: unknown) => console.error('Could not stop the runs cleanly:', error))
+      .finally(() => app.quit());
+  });
   app
     .whenReady()
-    .then(() => {
+    .then(async () => {
       hardenSession();
+      // The same store as the CLI and `mot serve`; runs left running by a crash become interrupted.
+      workbench = await Workbench.open(app.getPath('userData'), {
+        launcher: utilityTrainerLauncher(),
+      });
+      registerApi(workbench, isAppUrl, () => mainWindow?.webContents);
       mainWindow = createMainWindow();
       // macOS: clicking the dock icon with no window open makes a new one.
       app.on('activate', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contentSecurityPolicy } from '../../src/main/csp';
+import { contentSecurityPolicy } from '../../src/core/api/csp';
 import { allowedExternalUrl } from '../../src/main/external-links';
 
 describe('allowedExternalUrl', () => {

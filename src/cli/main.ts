@@ -1,0 +1,83 @@
+/**
+ * `mot`: the workbench from a terminal. Every command validates its input before it touches the
+ * data dir, prints errors as one line on stderr, and exits non-zero on failure.
+ */
+import { UsageError } from './args';
+import { benchCommand } from './commands/bench';
+import { evalCommand } from './commands/evaluate';
+import { generateCommand } from './commands/generate';
+import { layerEvalCommand } from './commands/layer-eval';
+import { backendsCommand, presetsCommand } from './commands/info';
+import { reportCommand } from './commands/report';
+import { runsCommand } from './commands/runs';
+import { serveCommand } from './commands/serve';
+import { resumeCommand, trainCommand } from './commands/train';
+import { transitionCommand } from './commands/transition';
+
+const COMMANDS: Record<string, { run(argv: string[]): Promise<void>; usage: string }> = {
+  train: {
+    run: trainCommand,
+    usage:
+      'train --preset NAME | --config FILE [--steps N] [--backend B] [--name NAME] [--data-dir DIR]',
+  },
+  resume: { run: resumeCommand, usage: 'resume --run ID [--data-dir DIR]' },
+  runs: { run: runsCommand, usage: 'runs [--json] [--data-dir DIR]' },
+  generate: {
+    run: generateCommand,
+    usage:
+      'generate --run ID --prompt TEXT [--prompt TEXT ...] [--max-tokens N] [--temperature T] [--top-k K] [--seed S] [--step N] [--discrete] [--json] [--data-dir DIR]',
+  },
+  transition: {
+    run: transitionCommand,
+    usage:
+      'transition --run ID [--step N] [--steps EXTRA] [--capacity-factor C] [--load-balance W] [--data-dir DIR]',
+  },
+  eval: {
+    run: evalCommand,
+    usage: 'eval --run ID [--step N] [--backend B] [--json] [--data-dir DIR]',
+  },
+  report: {
+    run: reportCommand,
+    usage: 'report --runs A,B,... [--baseline ID] [--json] [--data-dir DIR]',
+  },
+  'layer-eval': {
+    run: layerEvalCommand,
+    usage: 'layer-eval --in CASE.json --out RESULT.json [--backend B]',
+  },
+  bench: {
+    run: benchCommand,
+    usage: 'bench [--backend B ...] [--kind dense|mot|moe ...] [--steps N]',
+  },
+  serve: { run: serveCommand, usage: 'serve [--port P] [--host 127.0.0.1] [--data-dir DIR]' },
+  presets: { run: presetsCommand, usage: 'presets [--json]' },
+  backends: { run: backendsCommand, usage: 'backends' },
+};
+
+function help(): string {
+  return [
+    'usage: mot <command> [options]',
+    '',
+    ...Object.values(COMMANDS).map((c) => `  mot ${c.usage}`),
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${help()}\n`);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) throw new UsageError(`unknown command "${name}"; run \`mot --help\``);
+  await command.run(rest);
+  return 0;
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`mot: ${message.split('\n')[0]}\n`);
+  if (process.env.MOT_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  process.exitCode = error instanceof UsageError ? 2 : 1;
+}

@@ -1,0 +1,167 @@
+/**
+ * `mot serve`: the built renderer over HTTP and the workbench API over a WebSocket, bound to
+ * 127.0.0.1 by default. The API needs the random token the printed URL carries, and a browser
+ * Origin other than the server's own is refused, so another web page cannot drive it.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { contentSecurityPolicy } from '../../core/api/csp';
+import { EVENT_NAMES, type ApiResult, type EventName, type Events } from '../../core/api/contract';
+import {
+  API_SOCKET_PATH,
+  MAX_FRAME_BYTES,
+  type CallMessage,
+  type ServerMessage,
+} from '../../core/api/wire';
+import { serveStatic } from './static-files';
+
+/** What the server exposes: the Workbench service, or anything that answers like it. */
+export interface ApiEndpoint {
+  handle(method: string, request: unknown): Promise<ApiResult<unknown>>;
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+}
+
+export interface ServerOptions {
+  api: ApiEndpoint;
+  /** The built renderer (out/renderer). */
+  staticDir: string;
+  port?: number;
+  host?: string;
+  /** Fixed token (tests); random 32 bytes when absent. */
+  token?: string;
+}
+
+export interface RunningServer {
+  /** Open this in a browser: it carries the token. */
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+export async function startWorkbenchServer(options: ServerOptions): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  const token = options.token ?? randomBytes(32).toString('hex');
+  const headers = {
+    'Content-Security-Policy': contentSecurityPolicy({ dev: false, delivery: 'header' }),
+    'Referrer-Policy': 'no-referrer',
+    'X-Frame-Options': 'DENY',
+  };
+
+  const http = createServer((request, response) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.writeHead(405, headers).end();
+      return;
+    }
+    serveStatic(options.staticDir, request.url ?? '/', response, headers).catch(() => {
+      if (!response.headersSent) response.writeHead(500, headers);
+      response.end();
+    });
+  });
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+
+  http.on('upgrade', (request, socket, head) => {
+    const refusal = refuseUpgrade(request, token, host, port());
+    if (refusal) {
+      socket.end(`HTTP/1.1 ${refusal}\r\nConnection: close\r\n\r\n`);
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (ws) => serveClient(ws, options.api));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port ?? 0, host, () => resolve());
+  });
+  const port = () => (http.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${urlHost}:${port()}/?token=${token}`,
+    port: port(),
+    token,
+    close: () =>
+      new Promise((resolve) => {
+        for (const client of sockets.clients) client.terminate();
+        sockets.close();
+        http.close(() => resolve());
+        http.closeAllConnections();
+      }),
+  };
+}
+
+/** Why an upgrade is refused (an HTTP status line), or null to accept it. */
+function refuseUpgrade(
+  request: IncomingMessage,
+  token: string,
+  host: string,
+  port: number,
+): string | null {
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  if (url.pathname !== API_SOCKET_PATH) return '404 Not Found';
+  if (!sameSecret(url.searchParams.get('token') ?? '', token)) return '401 Unauthorized';
+  const origin = request.headers.origin;
+  if (origin !== undefined && !allowedOrigins(host, port).includes(origin)) return '403 Forbidden';
+  return null;
+}
+
+function allowedOrigins(host: string, port: number): string[] {
+  const names =
+    host === '127.0.0.1' || host === 'localhost'
+      ? ['127.0.0.1', 'localhost']
+      : [host.includes(':') ? `[${host}]` : host];
+  return names.map((name) => `http://${name}:${port}`);
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** One client: calls answered in any order, every event pushed until the socket closes. */
+function serveClient(ws: WebSocket, api: ApiEndpoint): void {
+  const send = (message: ServerMessage) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+  };
+  const unsubscribe = EVENT_NAMES.map((event) =>
+    api.on(event, (payload) => send({ event, payload } as ServerMessage)),
+  );
+  ws.on('close', () => unsubscribe.forEach((off) => off()));
+  ws.on('message', (data, isBinary) => {
+    const call = parseCall(isBinary ? null : data.toString());
+    if (!call) {
+      send({
+        id: null,
+        result: {
+          ok: false,
+          error: {
+            code: 'invalid_request',
+            message: 'a call is a JSON object {id, method, request}',
+          },
+        },
+      });
+      return;
+    }
+    api
+      .handle(call.method, call.request)
+      .catch((error: unknown) => ({
+        ok: false as const,
+        error: { code: 'failed' as const, message: String(error) },
+      }))
+      .then((result) => send({ id: call.id, result }));
+  });
+}
+
+function parseCall(text: string | null): CallMessage | null {
+  if (text === null) return null;
+  try {
+    const value = JSON.parse(text) as Partial<CallMessage>;
+    if (typeof value !== 'object' || value === null) return null;
+    if (!Number.isSafeInteger(value.id) || typeof value.method !== 'string') return null;
+    return { id: value.id!, method: value.method, request: value.request };
+  } catch {
+    return null;
+  }
+}
