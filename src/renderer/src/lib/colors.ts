@@ -1,0 +1,91 @@
+/** Colours computed in code: stable run colours and the heatmap scale. */
+
+/**
+ * FNV-1a, then murmur3's finaliser: run ids share long prefixes and differ in a few last
+ * characters, and FNV alone leaves those differences in its high bits.
+ */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * A run's colour, the same every time and in every view: the hue comes from a hash of its id,
+ * lightness from the theme so the line reads on either background.
+ */
+export function runColor(runId: string, dark: boolean, alpha = 1): string {
+  const h = hash(runId);
+  const hue = h % 360;
+  const saturation = 62 + ((h >>> 9) % 20);
+  const lightness = dark ? 62 + ((h >>> 17) % 10) : 40 + ((h >>> 17) % 10);
+  return `hsl(${hue} ${saturation}% ${lightness}% / ${alpha})`;
+}
+
+/** Tableau 10: distinct colours for a handful of groups, in order. */
+const CATEGORICAL = [
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+];
+
+/** The colour of the i-th group (wraps after ten), with an optional alpha. */
+export function groupColor(index: number, alpha = 1): string {
+  const hex = CATEGORICAL[index % CATEGORICAL.length];
+  const value = Number.parseInt(hex.slice(1), 16);
+  return `rgb(${value >> 16} ${(value >> 8) & 255} ${value & 255} / ${alpha})`;
+}
+
+/** Viridis, sampled at 9 stops: perceptually even, readable on light and dark, colour-blind safe. */
+const VIRIDIS: [number, number, number][] = [
+  [68, 1, 84],
+  [71, 44, 122],
+  [59, 81, 139],
+  [44, 113, 142],
+  [33, 144, 141],
+  [39, 173, 129],
+  [92, 200, 99],
+  [170, 220, 50],
+  [253, 231, 37],
+];
+
+/** The colour of t in [0, 1] on the viridis scale, as [r, g, b]. */
+export function viridis(t: number): [number, number, number] {
+  const x = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (VIRIDIS.length - 1);
+  const i = Math.min(VIRIDIS.length - 2, Math.floor(x));
+  const f = x - i;
+  const a = VIRIDIS[i];
+  const b = VIRIDIS[i + 1];
+  return [0, 1, 2].map((c) => Math.round(a[c] + (b[c] - a[c]) * f)) as [number, number, number];
+}
+
+export function viridisCss(t: number): string {
+  const [r, g, b] = viridis(t);
+  return `rgb(${r} ${g} ${b})`;
+}
+
+/** Black or white, whichever reads on a background of viridis(t). */
+export function textOnViridis(t: number): string {
+  return t > 0.55 ? '#111' : '#fff';
+}
+
+/** A theme colour from the CSS variables (charts and canvases cannot use var() directly). */
+export function cssVar(name: string, fallback = '#888'): string {
+  const value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  return value || fallback;
+}

@@ -1,0 +1,287 @@
+/**
+ * The numeric fields of the experiment form, one row each: where the value lives in the config,
+ * its range (the same as core/config.ts's schema), and one line of help. The form is drawn from
+ * these tables, so a new setting is one row here.
+ */
+export interface NumberFieldSpec {
+  path: string;
+  label: string;
+  help: string;
+  min: number;
+  max: number;
+  /** Integer fields step by 1; others accept any value. */
+  integer?: boolean;
+  /** null is allowed; the input shows this placeholder when empty. */
+  nullable?: string;
+}
+
+export const MODEL_FIELDS: NumberFieldSpec[] = [
+  {
+    path: 'model.dModel',
+    label: 'Model width d',
+    help: 'Width of the residual stream.',
+    min: 8,
+    max: 8192,
+    integer: true,
+  },
+  {
+    path: 'model.layers',
+    label: 'Blocks',
+    help: 'Transformer blocks (attention + FFN each).',
+    min: 1,
+    max: 128,
+    integer: true,
+  },
+  {
+    path: 'model.heads',
+    label: 'Heads',
+    help: 'Attention heads; must divide d.',
+    min: 1,
+    max: 128,
+    integer: true,
+  },
+  {
+    path: 'model.contextLength',
+    label: 'Context length T',
+    help: 'Tokens per sequence.',
+    min: 2,
+    max: 8192,
+    integer: true,
+  },
+  {
+    path: 'model.dFF',
+    label: 'Dense FFN width dFF',
+    help: '4·d in the paper; the reference for FLOP matching.',
+    min: 1,
+    max: 65536,
+    integer: true,
+  },
+  {
+    path: 'model.initScale',
+    label: 'Init scale',
+    help: 'std = sqrt(scale / fan_in) for attention and dense weights.',
+    min: 1e-4,
+    max: 10,
+  },
+];
+
+export const MOT_FIELDS: NumberFieldSpec[] = [
+  {
+    path: 'model.mot.groupSize',
+    label: 'Group size g',
+    help: 'Tokens from g different examples (same position) are mixed; must divide the batch.',
+    min: 1,
+    max: 1024,
+    integer: true,
+  },
+  {
+    path: 'model.mot.experts',
+    label: 'Experts E',
+    help: 'Each expert receives one mix per group.',
+    min: 1,
+    max: 4096,
+    integer: true,
+  },
+  {
+    path: 'model.mot.expertWidth',
+    label: 'Expert width f',
+    help: 'Hidden width per expert. Blank = FLOP-matched: E·f = g·dFF.',
+    min: 1,
+    max: 65536,
+    integer: true,
+    nullable: 'FLOP-matched',
+  },
+  {
+    path: 'model.mot.temperature',
+    label: 'Temperature τ',
+    help: 'Softmax temperature over the group; 1.0 in every published run.',
+    min: 1e-6,
+    max: 100,
+  },
+  {
+    path: 'model.mot.initScale',
+    label: 'Init scale',
+    help: '0.1 (paper Medium/Base) or 1.0 (small proof of concept).',
+    min: 1e-4,
+    max: 10,
+  },
+];
+
+export const MOE_FIELDS: NumberFieldSpec[] = [
+  {
+    path: 'model.moe.experts',
+    label: 'Experts E',
+    help: 'Sparse experts per MoE block.',
+    min: 1,
+    max: 4096,
+    integer: true,
+  },
+  {
+    path: 'model.moe.expertWidth',
+    label: 'Expert width f',
+    help: 'Blank = matched active compute: top-k · f = dFF.',
+    min: 1,
+    max: 65536,
+    integer: true,
+    nullable: 'matched',
+  },
+  {
+    path: 'model.moe.topK',
+    label: 'Top-k',
+    help: 'Experts per token (1 = Switch). Token choice only.',
+    min: 1,
+    max: 64,
+    integer: true,
+  },
+  {
+    path: 'model.moe.capacityFactor',
+    label: 'Capacity factor',
+    help: 'Tokens an expert may take = factor · tokens · k / E; the rest are dropped (1.25 in the paper).',
+    min: 0.01,
+    max: 64,
+  },
+  {
+    path: 'model.moe.loadBalanceWeight',
+    label: 'Load-balance weight',
+    help: 'Switch auxiliary loss weight (0.01 in the paper).',
+    min: 0,
+    max: 10,
+  },
+  {
+    path: 'model.moe.routerZLossWeight',
+    label: 'Router z-loss weight',
+    help: 'Penalty on large router logits; 0 = off.',
+    min: 0,
+    max: 10,
+  },
+  {
+    path: 'model.moe.initScale',
+    label: 'Init scale',
+    help: 'std = sqrt(scale / fan_in) for router and experts.',
+    min: 1e-4,
+    max: 10,
+  },
+];
+
+export const TRAIN_FIELDS: NumberFieldSpec[] = [
+  {
+    path: 'train.steps',
+    label: 'Steps',
+    help: 'Optimizer updates.',
+    min: 1,
+    max: 10_000_000,
+    integer: true,
+  },
+  {
+    path: 'train.batchSize',
+    label: 'Batch B',
+    help: 'Sequences per step; a multiple of the MoT group size.',
+    min: 1,
+    max: 65536,
+    integer: true,
+  },
+  {
+    path: 'train.learningRate',
+    label: 'Learning rate',
+    help: 'Peak LR after warm-up (paper: dense 4e-3, MoT 2e-3).',
+    min: 1e-7,
+    max: 1,
+  },
+  {
+    path: 'train.warmupSteps',
+    label: 'Warm-up steps',
+    help: 'Linear warm-up from 0 to the peak LR.',
+    min: 0,
+    max: 10_000_000,
+    integer: true,
+  },
+  {
+    path: 'train.minLrRatio',
+    label: 'Min LR ratio',
+    help: 'Cosine decay ends at this fraction of the peak (0.1 in the paper).',
+    min: 0,
+    max: 1,
+  },
+  {
+    path: 'train.weightDecay',
+    label: 'Weight decay',
+    help: 'AdamW decoupled weight decay.',
+    min: 0,
+    max: 1,
+  },
+  {
+    path: 'train.beta1',
+    label: 'β1',
+    help: 'AdamW first-moment decay (0.9).',
+    min: 0,
+    max: 0.99999,
+  },
+  {
+    path: 'train.beta2',
+    label: 'β2',
+    help: 'AdamW second-moment decay (0.999 in the paper).',
+    min: 0,
+    max: 0.999999,
+  },
+  { path: 'train.epsilon', label: 'ε', help: 'AdamW denominator epsilon.', min: 1e-12, max: 1 },
+  {
+    path: 'train.gradClip',
+    label: 'Gradient clip',
+    help: 'Global norm clip (0.5 in the paper); 0 = off.',
+    min: 0,
+    max: 1e6,
+  },
+  {
+    path: 'train.seed',
+    label: 'Seed',
+    help: 'Initialisation and data order.',
+    min: 0,
+    max: 2 ** 31 - 1,
+    integer: true,
+  },
+];
+
+export const INTERVAL_FIELDS: NumberFieldSpec[] = [
+  {
+    path: 'train.evalEvery',
+    label: 'Evaluate every',
+    help: 'Steps between validation-loss measurements.',
+    min: 1,
+    max: 10_000_000,
+    integer: true,
+  },
+  {
+    path: 'train.evalBatches',
+    label: 'Eval batches',
+    help: 'Validation batches per measurement.',
+    min: 1,
+    max: 1000,
+    integer: true,
+  },
+  {
+    path: 'train.checkpointEvery',
+    label: 'Checkpoint every',
+    help: 'Steps between checkpoints (resume, fork, generate).',
+    min: 1,
+    max: 10_000_000,
+    integer: true,
+  },
+  {
+    path: 'train.snapshotEvery',
+    label: 'Snapshot every',
+    help: 'Steps between mixing snapshots (token-mix heatmaps).',
+    min: 1,
+    max: 10_000_000,
+    integer: true,
+  },
+];
+
+export const DATA_FIELDS: NumberFieldSpec[] = [
+  {
+    path: 'data.validationFraction',
+    label: 'Validation fraction',
+    help: 'Share of documents held out (split by document).',
+    min: 0.001,
+    max: 0.5,
+  },
+];

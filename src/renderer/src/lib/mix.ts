@@ -1,0 +1,44 @@
+/** Helpers for drawing what MoT experts mix: token labels and effective group sizes. */
+
+/** Makes whitespace and control characters visible: "·" space, "↵" newline, "⇥" tab, "∅" empty. */
+export function visibleToken(text: string): string {
+  if (text.length === 0) return '∅';
+  let out = '';
+  for (const char of text) {
+    const code = char.codePointAt(0) ?? 0;
+    if (char === ' ') out += '·';
+    else if (char === '\n') out += '↵';
+    else if (char === '\r') out += '␍';
+    else if (char === '\t') out += '⇥';
+    else if (char === '\uFFFD') out += '�';
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else out += char;
+  }
+  return out;
+}
+
+/** The column of weights that expert `e` mixes: weights[i][e] over the group's tokens i. */
+export function expertColumn(weights: readonly (readonly number[])[], e: number): number[] {
+  return weights.map((row) => row[e] ?? 0);
+}
+
+/** exp(entropy) of a distribution: how many tokens an expert effectively mixes (1 .. g). */
+export function effectiveCount(distribution: readonly number[]): number {
+  let total = 0;
+  for (const p of distribution) total += p > 0 ? p : 0;
+  if (total <= 0) return 0;
+  let entropy = 0;
+  for (const p of distribution) {
+    if (p > 0) {
+      const q = p / total;
+      entropy -= q * Math.log(q);
+    }
+  }
+  return Math.exp(entropy);
+}
+
+/** Effective tokens mixed by every expert of a g x E weight matrix. */
+export function effectiveTokensPerExpert(weights: readonly (readonly number[])[]): number[] {
+  const experts = weights[0]?.length ?? 0;
+  return Array.from({ length: experts }, (_, e) => effectiveCount(expertColumn(weights, e)));
+}

@@ -1,0 +1,64 @@
+/**
+ * Hash routes: the route lives in `location.hash`, so it survives reloads, works from a file://
+ * page (Electron) and from `mot serve`, and the back button works.
+ *
+ *   #/runs                      the run table
+ *   #/new?clone=ID&preset=NAME  the experiment designer
+ *   #/compare?runs=A,B          compare runs
+ *   #/run/ID/monitor            a run (tabs: monitor, inspect)
+ */
+export type RunTab = 'monitor' | 'inspect';
+
+export type Route =
+  | { name: 'runs' }
+  | { name: 'new'; clone?: string; preset?: string }
+  | { name: 'compare'; runs: string[] }
+  | { name: 'run'; runId: string; tab: RunTab };
+
+export function parseRoute(hash: string): Route {
+  const [path, query = ''] = hash.replace(/^#\/?/, '').split('?');
+  const params = new URLSearchParams(query);
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  switch (parts[0]) {
+    case 'new':
+      return {
+        name: 'new',
+        clone: params.get('clone') ?? undefined,
+        preset: params.get('preset') ?? undefined,
+      };
+    case 'compare':
+      return {
+        name: 'compare',
+        runs: (params.get('runs') ?? '').split(',').filter(Boolean),
+      };
+    case 'run':
+      if (parts[1]) {
+        return {
+          name: 'run',
+          runId: parts[1],
+          tab: parts[2] === 'inspect' ? 'inspect' : 'monitor',
+        };
+      }
+      return { name: 'runs' };
+    default:
+      return { name: 'runs' };
+  }
+}
+
+export function routeHash(route: Route): string {
+  switch (route.name) {
+    case 'runs':
+      return '#/runs';
+    case 'new': {
+      const params = new URLSearchParams();
+      if (route.clone) params.set('clone', route.clone);
+      if (route.preset) params.set('preset', route.preset);
+      const query = params.toString();
+      return query ? `#/new?${query}` : '#/new';
+    }
+    case 'compare':
+      return route.runs.length ? `#/compare?runs=${route.runs.join(',')}` : '#/compare';
+    case 'run':
+      return `#/run/${encodeURIComponent(route.runId)}/${route.tab}`;
+  }
+}

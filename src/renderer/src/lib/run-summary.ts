@@ -1,0 +1,49 @@
+/** Short descriptions of runs for tables and headers. */
+import type { RunRecord, RunStatus } from '../../../core/api/run-record';
+import type { RunConfig } from '../../../core/config';
+import { formatCount, formatNumber } from './format';
+
+/** "d128 · 4 blocks · T64 · B32 · lr 0.002 · 1.5k steps · bytes · brown". */
+export function keySettings(config: RunConfig): string {
+  const { model, train, data } = config;
+  const tokenizer =
+    data.tokenizer.kind === 'bytes' ? 'bytes' : `BPE ${formatCount(data.tokenizer.vocabSize)}`;
+  const corpus = data.corpus.kind === 'builtin' ? data.corpus.name : fileName(data.corpus.path);
+  return [
+    `d${model.dModel}`,
+    `${model.layers} block${model.layers === 1 ? '' : 's'}`,
+    `T${model.contextLength}`,
+    `B${train.batchSize}`,
+    `lr ${formatNumber(train.learningRate, 3)}`,
+    `${formatCount(train.steps)} steps`,
+    tokenizer,
+    corpus,
+  ].join(' · ');
+}
+
+function fileName(path: string): string {
+  return path.split(/[\\/]/).pop() ?? path;
+}
+
+export const ACTIVE_STATUSES: RunStatus[] = ['running', 'queued', 'paused'];
+
+/** Wall-clock span of a run: creation to last update, or to now while it is active. */
+export function wallMs(record: RunRecord, now = Date.now()): number {
+  const start = Date.parse(record.createdAt);
+  const end = ACTIVE_STATUSES.includes(record.status) ? now : Date.parse(record.updatedAt);
+  return Math.max(0, end - start);
+}
+
+/** What the start button says for a run in this status, or null when it cannot start. */
+export function startLabel(status: RunStatus): string | null {
+  switch (status) {
+    case 'created':
+      return 'Start';
+    case 'stopped':
+    case 'interrupted':
+    case 'failed':
+      return 'Resume from checkpoint';
+    default:
+      return null;
+  }
+}

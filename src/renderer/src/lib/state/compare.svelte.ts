@@ -1,0 +1,45 @@
+/**
+ * Compare: the chosen runs' metrics (each a live RunMetrics), the plotted metric and x axis,
+ * smoothing, grouping, and the cursor. The selection itself lives in the URL (#/compare?runs=).
+ */
+import { untrack } from 'svelte';
+import { SvelteMap } from 'svelte/reactivity';
+import type { Host } from '../../../../core/api/contract';
+import type { CompareMetric, XAxis } from '../metrics';
+import { RunMetrics } from './run-metrics.svelte';
+
+export class CompareState {
+  metric = $state<CompareMetric>('lmLoss');
+  xAxis = $state<XAxis>('step');
+  smoothing = $state(0.6);
+  logY = $state(false);
+  /** A config path to group runs by (mean and min/max band per value), or null. */
+  groupBy = $state<string | null>(null);
+  /** An x value on the current axis. */
+  cursor = $state<number | null>(null);
+  readonly metrics = new SvelteMap<string, RunMetrics>();
+
+  constructor(private readonly host: Host) {}
+
+  /** Keeps one RunMetrics per selected run: new ones load, dropped ones unsubscribe. */
+  sync(runIds: readonly string[]): void {
+    untrack(() => this.#sync(runIds));
+  }
+
+  #sync(runIds: readonly string[]): void {
+    for (const [id, metrics] of this.metrics) {
+      if (!runIds.includes(id)) {
+        metrics.dispose();
+        this.metrics.delete(id);
+      }
+    }
+    for (const id of runIds) {
+      if (!this.metrics.has(id)) this.metrics.set(id, new RunMetrics(this.host, id));
+    }
+  }
+
+  dispose(): void {
+    for (const metrics of this.metrics.values()) metrics.dispose();
+    this.metrics.clear();
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * A run's page: its detail (config, checkpoints, snapshots), its metrics, the step cursor that
+ * ties the charts to the heatmaps, cached snapshots, the live log, and the control actions.
+ */
+import type { Host, RunDetail } from '../../../../core/api/contract';
+import type { RunRecord } from '../../../../core/api/run-record';
+import type { MixSnapshot } from '../../../../core/train/snapshot';
+import { toShownError, type ShownError } from '../errors';
+import { nearestValue } from '../metrics';
+import { RunMetrics } from './run-metrics.svelte';
+import type { RunsState } from './runs.svelte';
+
+const LOG_LINES = 300;
+/** How often the detail (new checkpoints and snapshots) may be re-read while a run trains. */
+const DETAIL_REFRESH_MS = 3000;
+
+export type RunAction = 'start' | 'pause' | 'resume' | 'stop';
+
+export class RunSession {
+  detail = $state.raw<RunDetail | null>(null);
+  detailError = $state.raw<ShownError | null>(null);
+  /** The step the heatmaps show (nearest snapshot); null follows the newest. */
+  cursor = $state<number | null>(null);
+  log = $state.raw<string[]>([]);
+  busy = $state<RunAction | 'fork' | null>(null);
+  actionError = $state.raw<ShownError | null>(null);
+  readonly metrics: RunMetrics;
+
+  /** The freshest record: the catalogue's (kept current by events), else the detail's. */
+  record = $derived.by(
+    (): RunRecord | undefined => this.runs.byId(this.runId) ?? this.detail?.record,
+  );
+  snapshotSteps = $derived(this.detail?.snapshots ?? []);
+  /** The snapshot shown: nearest to the cursor, or the newest. */
+  snapshotStep = $derived.by((): number | undefined => {
+    const steps = this.snapshotSteps;
+    if (steps.length === 0) return undefined;
+    return this.cursor === null ? steps[steps.length - 1] : nearestValue(steps, this.cursor);
+  });
+
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a cache; nothing renders from it
+  #snapshots = new Map<number, Promise<MixSnapshot>>();
+  #unsubscribe: (() => void)[] = [];
+  #lastDetailRead = 0;
+  #detailTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    private readonly host: Host,
+    private readonly runs: RunsState,
+    readonly runId: string,
+  ) {
+    this.metrics = new RunMetrics(host, runId);
+    this.#unsubscribe.push(
+      host.on('runStatus', (event) => {
+        // A status change can bring a final checkpoint: read the detail now.
+        if (event.runId !== runId) return;
+        if (this.#detailTimer) clearTimeout(this.#detailTimer);
+        this.#detailTimer = null;
+        void this.loadDetail();
+      }),
+      host.on('runProgress', (event) => {
+        if (event.runId !== runId || !this.detail) return;
+        const { train } = this.detail.config;
+        const last = event.records[event.records.length - 1]?.step ?? 0;
+        const lastSnapshot = this.detail.snapshots.at(-1) ?? 0;
+        const lastCheckpoint = this.detail.checkpoints.at(-1) ?? 0;
+        if (
+          last >= lastSnapshot + train.snapshotEvery ||
+          last >= lastCheckpoint + train.checkpointEvery
+        ) {
+          this.scheduleDetail(DETAIL_REFRESH_MS);
+        }
+      }),
+      host.on('runLog', (event) => {
+        if (event.runId === runId) this.log = [...this.log.slice(-(LOG_LINES - 1)), event.line];
+      }),
+    );
+    void this.loadDetail();
+  }
+
+  async loadDetail(): Promise<void> {
+    this.#lastDetailRead = Date.now();
+    try {
+      const detail = await this.host.call('getRun', { runId: this.runId });
+      this.detail = detail;
+      this.detailError = null;
+      this.runs.rememberConfig(this.runId, detail.config);
+    } catch (error) {
+      this.detailError = toShownError(error);
+    }
+  }
+
+  /** Re-reads the detail soon, at most once per DETAIL_REFRESH_MS. */
+  scheduleDetail(minimumGapMs: number): void {
+    if (this.#detailTimer) return;
+    const wait = Math.max(0, this.#lastDetailRead + minimumGapMs - Date.now());
+    this.#detailTimer = setTimeout(() => {
+      this.#detailTimer = null;
+      void this.loadDetail();
+    }, wait);
+  }
+
+  /** A snapshot, fetched once per step. */
+  snapshot(step: number): Promise<MixSnapshot> {
+    let pending = this.#snapshots.get(step);
+    if (!pending) {
+      pending = this.host.call('readSnapshot', { runId: this.runId, step });
+      pending.catch(() => this.#snapshots.delete(step));
+      this.#snapshots.set(step, pending);
+    }
+    return pending;
+  }
+
+  async control(action: RunAction): Promise<void> {
+    const method = (
+      { start: 'startRun', pause: 'pauseRun', resume: 'resumeRun', stop: 'stopRun' } as const
+    )[action];
+    this.busy = action;
+    this.actionError = null;
+    try {
+      const record = await this.host.call(method, { runId: this.runId });
+      this.runs.upsert(record);
+    } catch (error) {
+      this.actionError = toShownError(error);
+    } finally {
+      this.busy = null;
+    }
+  }
+
+  async fork(step: number | undefined, changes: Record<string, unknown>): Promise<RunRecord> {
+    this.busy = 'fork';
+    try {
+      const record = await this.host.call('forkRun', { runId: this.runId, step, changes });
+      this.runs.upsert(record);
+      return record;
+    } finally {
+      this.busy = null;
+    }
+  }
+
+  dispose(): void {
+    this.metrics.dispose();
+    this.#unsubscribe.forEach((off) => off());
+    if (this.#detailTimer) clearTimeout(this.#detailTimer);
+  }
+}
