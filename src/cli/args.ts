@@ -9,9 +9,9 @@ export class UsageError extends Error {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-export function parse<T extends Options>(argv: string[], options: T) {
+export function parse<T extends Options>(argv: string[], options: T, allowPositionals = false) {
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+    return parseArgs({ args: argv, options, strict: true, allowPositionals });
   } catch (error) {
     throw new UsageError((error as Error).message.split('\n')[0]);
   }

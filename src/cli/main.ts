@@ -4,6 +4,7 @@
  */
 import { UsageError } from './args';
 import { benchCommand } from './commands/bench';
+import { datasetsCommand } from './commands/datasets';
 import { evalCommand } from './commands/evaluate';
 import { generateCommand } from './commands/generate';
 import { layerEvalCommand } from './commands/layer-eval';
@@ -11,6 +12,7 @@ import { backendsCommand, presetsCommand } from './commands/info';
 import { reportCommand } from './commands/report';
 import { runsCommand } from './commands/runs';
 import { serveCommand } from './commands/serve';
+import { studyCommand } from './commands/study';
 import { resumeCommand, trainCommand } from './commands/train';
 import { transitionCommand } from './commands/transition';
 
@@ -32,6 +34,11 @@ const COMMANDS: Record<string, { run(argv: string[]): Promise<void>; usage: stri
     usage:
       'transition --run ID [--step N] [--steps EXTRA] [--capacity-factor C] [--load-balance W] [--data-dir DIR]',
   },
+  study: {
+    run: studyCommand,
+    usage:
+      'study --name NAME [--preset P] [--config FILE] --grid \'{"model.ffn":["dense","mot"],"train.steps":[100,200]}\' | --grid crossover [--budgets 100,200,400] [--group-sizes 4,8] [--placements all,second-half] [--json] [--data-dir DIR]; study --resume ID | --show ID',
+  },
   eval: {
     run: evalCommand,
     usage: 'eval --run ID [--step N] [--backend B] [--json] [--data-dir DIR]',
@@ -49,6 +56,10 @@ const COMMANDS: Record<string, { run(argv: string[]): Promise<void>; usage: stri
     usage: 'bench [--backend B ...] [--kind dense|mot|moe ...] [--steps N]',
   },
   serve: { run: serveCommand, usage: 'serve [--port P] [--host 127.0.0.1] [--data-dir DIR]' },
+  datasets: {
+    run: datasetsCommand,
+    usage: 'datasets [list] [--json] | datasets import FILE [--name NAME]  [--data-dir DIR]',
+  },
   presets: { run: presetsCommand, usage: 'presets [--json]' },
   backends: { run: backendsCommand, usage: 'backends' },
 };

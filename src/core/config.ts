@@ -10,6 +10,9 @@ const int = (min: number, max: number) =>
   v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 const num = (min: number, max: number) => v.pipe(v.number(), v.minValue(min), v.maxValue(max));
 
+/** Imported dataset ids are slugs: safe to join into a path inside the data dir. */
+export const DATASET_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
 export const FFN_KINDS = ['dense', 'mot', 'moe'] as const;
 export type FfnKind = (typeof FFN_KINDS)[number];
 /** How a sparse MoE pairs tokens with experts: tokens pick experts, or experts pick tokens. */
@@ -77,6 +80,11 @@ const ModelSchema = v.strictObject({
 const CorpusSchema = v.variant('kind', [
   v.strictObject({ kind: v.literal('builtin'), name: v.picklist(['brown', 'nlp-corpus']) }),
   v.strictObject({ kind: v.literal('file'), path: v.pipe(v.string(), v.minLength(1)) }),
+  /** A user's file imported into the data dir (`mot datasets import`, or the app's file dialog). */
+  v.strictObject({
+    kind: v.literal('dataset'),
+    id: v.pipe(v.string(), v.regex(DATASET_ID_PATTERN, 'must be an imported dataset id')),
+  }),
 ]);
 
 const TokenizerSchema = v.variant('kind', [

@@ -6,7 +6,15 @@
  * windows, no permissions, and only allow-listed https links handed to the system browser.
  */
 import { join } from 'node:path';
-import { BrowserWindow, app, nativeTheme, session, shell, type WebContents } from 'electron';
+import {
+  BrowserWindow,
+  app,
+  dialog,
+  nativeTheme,
+  session,
+  shell,
+  type WebContents,
+} from 'electron';
 import { contentSecurityPolicy } from '../core/api/csp';
 import { Workbench } from '../services/workbench';
 import { registerApi } from './api';
@@ -35,6 +43,19 @@ app.enableSandbox();
 
 let mainWindow: BrowserWindow | undefined;
 let workbench: Workbench | undefined;
+
+/** The file dialog behind importDataset: the only way a path reaches the Node side from the UI. */
+async function pickDatasetFile(): Promise<string | null> {
+  const options: Electron.OpenDialogOptions = {
+    title: 'Import a text corpus',
+    properties: ['openFile'],
+    filters: [{ name: 'Text corpora', extensions: ['txt', 'jsonl'] }],
+  };
+  const result = mainWindow
+    ? await dialog.showOpenDialog(mainWindow, options)
+    : await dialog.showOpenDialog(options);
+  return result.canceled || result.filePaths.length === 0 ? null : result.filePaths[0];
+}
 
 /** True for a URL this app serves: the dev server, or its own files. */
 function isAppUrl(url: string): boolean {
@@ -146,6 +167,7 @@ if (!app.requestSingleInstanceLock()) {
       // The same store as the CLI and `mot serve`; runs left running by a crash become interrupted.
       workbench = await Workbench.open(app.getPath('userData'), {
         launcher: utilityTrainerLauncher(),
+        pickDatasetFile,
       });
       registerApi(workbench, isAppUrl, () => mainWindow?.webContents);
       mainWindow = createMainWindow();

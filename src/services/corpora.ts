@@ -6,10 +6,13 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, extname, join, resolve } from 'node:path';
+import { datasetFile } from './datasets';
 
 export type BuiltinCorpusName = 'brown' | 'nlp-corpus';
 export type CorpusSpec =
-  { kind: 'builtin'; name: BuiltinCorpusName } | { kind: 'file'; path: string };
+  | { kind: 'builtin'; name: BuiltinCorpusName }
+  | { kind: 'file'; path: string }
+  | { kind: 'dataset'; id: string };
 
 export interface Corpus {
   name: string;
@@ -34,9 +37,17 @@ export const BUILTIN_CORPORA: { name: BuiltinCorpusName; description: string }[]
 /** Built-in corpora are parsed once per process; they never change while it runs. */
 const builtinCache = new Map<BuiltinCorpusName, Corpus>();
 
-/** Loads a corpus; throws an Error with a one-line message naming the file on any problem. */
-export function loadCorpus(spec: CorpusSpec): Corpus {
+/**
+ * Loads a corpus; throws an Error with a one-line message naming the file on any problem.
+ * Imported datasets live in the data dir, so they need `dataDir`.
+ */
+export function loadCorpus(spec: CorpusSpec, dataDir?: string): Corpus {
   if (spec.kind === 'file') return loadCorpusFile(spec.path);
+  if (spec.kind === 'dataset') {
+    if (dataDir === undefined)
+      throw new Error(`dataset "${spec.id}" is imported into a data dir, and none was given`);
+    return { ...loadCorpusFile(datasetFile(dataDir, spec.id)), name: spec.id };
+  }
   let corpus = builtinCache.get(spec.name);
   if (!corpus) {
     corpus = spec.name === 'brown' ? loadBrown() : loadNlpCorpus();
@@ -160,7 +171,7 @@ function loadNlpCorpus(): Corpus {
  * - `.jsonl`: one JSON object per line with a string `text`; blank lines are skipped.
  * Empty documents are dropped; a file left with none is an error.
  */
-function loadCorpusFile(path: string): Corpus {
+export function loadCorpusFile(path: string): Corpus {
   const fullPath = resolve(path);
   if (!existsSync(fullPath)) throw new Error(`Corpus file not found: ${fullPath}`);
   if (!statSync(fullPath).isFile()) throw new Error(`Corpus path is not a file: ${fullPath}`);

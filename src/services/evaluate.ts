@@ -50,7 +50,10 @@ export function evaluateRun(
   const loaded = loadCheckpoint(store, runId, options.step);
   const config = loaded.meta.config;
   const { model: m, train: t } = config;
-  const windows = validationWindows(config, loadRunData(config, loaded.tokenizer).validation);
+  const windows = validationWindows(
+    config,
+    loadRunData(config, { dataDir: store.dataDir, tokenizer: loaded.tokenizer }).validation,
+  );
   const kinds = new Set(blockKinds(m));
   const B = t.batchSize;
   const plans: Plan[] = [];

@@ -36,8 +36,13 @@ export function readRunConfig(store: RunStore, runId: string): RunConfig {
   return validateConfig(store.readConfig(runId));
 }
 
-export function loadRunData(config: RunConfig, tokenizer?: Tokenizer): PreparedData {
-  const corpus = loadCorpus(config.data.corpus);
+/** `dataDir` resolves imported datasets; `tokenizer` is given when resuming from a checkpoint. */
+export function loadRunData(
+  config: RunConfig,
+  options: { dataDir?: string; tokenizer?: Tokenizer } = {},
+): PreparedData {
+  const { dataDir, tokenizer } = options;
+  const corpus = loadCorpus(config.data.corpus, dataDir);
   return prepareData(corpus.documents, config.data, config.train.seed, tokenizer);
 }
 

@@ -46,7 +46,7 @@ export async function trainStoredRun(
       : undefined;
   // Steps trained after the checkpoint (before a crash or failure) are trained again.
   if (options.resume) await store.truncateMetrics(runId, checkpoint?.step ?? 0);
-  const data = loadRunData(config, checkpoint?.tokenizer);
+  const data = loadRunData(config, { dataDir: store.dataDir, tokenizer: checkpoint?.tokenizer });
   const trainer = new Trainer(config, data, checkpoint?.restore);
 
   const log = async (message: string) => {
@@ -58,7 +58,12 @@ export async function trainStoredRun(
     `${checkpoint ? `resume from step ${checkpoint.step}` : 'start'} on ${backend.name} (${backend.detail})` +
       backend.skipped.map((s) => `; skipped ${s.name}: ${s.detail}`).join(''),
   );
-  await updateRecord({ status: 'running', error: undefined });
+  // A fresh start clears the clock of an earlier attempt; a resume continues the checkpoint's.
+  await updateRecord({
+    status: 'running',
+    error: undefined,
+    elapsedMs: checkpoint?.meta.state.elapsedMs ?? 0,
+  });
   hooks.onStart?.({ backend, fromStep: trainer.step, trainer });
 
   let pending: MetricRecord[] = [];
@@ -99,6 +104,7 @@ export async function trainStoredRun(
         await updateRecord({
           lastStep: state.step,
           tokensSeen: state.tokens,
+          elapsedMs: state.elapsedMs,
           ...(state.bestValidationLoss !== null && {
             bestValidationLoss: state.bestValidationLoss,
           }),
@@ -112,6 +118,7 @@ export async function trainStoredRun(
       status: summary.completed ? 'completed' : 'stopped',
       lastStep: summary.step,
       tokensSeen: summary.tokens,
+      elapsedMs: summary.elapsedMs,
       ...(summary.finalTrainLoss !== null && { finalTrainLoss: summary.finalTrainLoss }),
       ...(summary.bestValidationLoss !== null && {
         bestValidationLoss: summary.bestValidationLoss,

@@ -57,13 +57,14 @@ export async function createTransitionRun(
         `${extraSteps} MoE steps to go`,
     );
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    await store.update(run.id, { status: 'failed', error: message }).catch(() => {});
+    // Half a transition (a run without its checkpoint) is worse than none.
+    await store.delete(run.id).catch(() => {});
     throw error;
   }
   return store.update(run.id, {
     lastStep: loaded.step,
     tokensSeen: loaded.meta.state.tokens,
+    elapsedMs: loaded.meta.state.elapsedMs,
     ...(loaded.meta.state.bestValidationLoss !== null && {
       bestValidationLoss: loaded.meta.state.bestValidationLoss,
     }),

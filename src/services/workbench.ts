@@ -17,6 +17,7 @@ import {
 import { HANDLERS, toApiError, type ApiContext, type Handler } from './api';
 import { EventHub } from './events';
 import { RunManager, forkTrainerLauncher, type TrainerLauncher } from './run-manager';
+import type { CheckpointMeta } from './run-data';
 import { RunStore } from './store';
 
 /** The catalog setting that holds how many runs train at once. */
@@ -24,6 +25,8 @@ export const CONCURRENCY_SETTING = 'trainingConcurrency';
 const DEFAULT_CONCURRENCY = 1;
 
 export interface WorkbenchOptions {
+  /** The desktop app's open-file dialog for importDataset; browser mode has none. */
+  pickDatasetFile?: () => Promise<string | null>;
   /** Starts training processes (default: `child_process.fork`; Electron passes a utilityProcess one). */
   launcher?: TrainerLauncher;
   /** Runs training at once, for this session only (default: the catalog setting, else 1). */
@@ -37,6 +40,7 @@ export interface WorkbenchOptions {
 export class Workbench {
   private readonly events = new EventHub();
   private readonly manager: RunManager;
+  private readonly pickDatasetFile?: () => Promise<string | null>;
   private closed = false;
 
   private constructor(
@@ -49,6 +53,7 @@ export class Workbench {
     const concurrency =
       options.concurrency ??
       (Number.isInteger(stored) && stored >= 1 ? stored : DEFAULT_CONCURRENCY);
+    this.pickDatasetFile = options.pickDatasetFile;
     this.manager = new RunManager(store, this.events.emit, {
       launcher: options.launcher ?? forkTrainerLauncher(),
       concurrency: Math.max(1, Math.floor(concurrency)),
@@ -67,6 +72,7 @@ export class Workbench {
           `${new Date().toISOString()} interrupted: the app or server stopped while it trained`,
         )
         .catch(() => {});
+      await recordResumePoint(store, runId).catch(() => {});
     }
     return new Workbench(store, interrupted, options);
   }
@@ -86,7 +92,11 @@ export class Workbench {
     if (!valid.ok) return { ok: false, error: valid.error };
     try {
       const handler = HANDLERS[valid.method] as Handler<MethodName>;
-      const context: ApiContext = { store: this.store, manager: this.manager };
+      const context: ApiContext = {
+        store: this.store,
+        manager: this.manager,
+        pickDatasetFile: this.pickDatasetFile,
+      };
       return { ok: true, value: await handler(context, valid.value as never) };
     } catch (error) {
       return { ok: false, error: toApiError(error) };
@@ -122,4 +132,23 @@ export class Workbench {
     await this.manager.close();
     this.events.clear();
   }
+}
+
+/**
+ * A crashed run's record may lag its files (the last progress never reached the catalog): show
+ * where it will resume from, its last checkpoint.
+ */
+async function recordResumePoint(store: RunStore, runId: string): Promise<void> {
+  const steps = store.listCheckpoints(runId);
+  if (steps.length === 0) return;
+  const { state } = store.readCheckpointMeta(
+    runId,
+    steps[steps.length - 1],
+  ) as Partial<CheckpointMeta>;
+  if (!state) return;
+  await store.update(runId, {
+    lastStep: state.step,
+    tokensSeen: state.tokens,
+    ...(state.bestValidationLoss != null && { bestValidationLoss: state.bestValidationLoss }),
+  });
 }

@@ -263,3 +263,41 @@ describe('mot layer-eval', () => {
     ).toMatch(/params\.W2 has shape \[2,5,4\], expected \[2,5,3\]/);
   });
 });
+
+describe('mot datasets', () => {
+  it('imports a user file and trains on it by id; a wrong id fails before anything is written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mot-ds-'));
+    const dataDir = join(dir, 'data');
+    const words = ['the cat sat', 'on the mat', 'a dog ran', 'to the park', 'and back home'];
+    const documents = Array.from(
+      { length: 120 },
+      (_, i) => `${words[i % 5]} ${i}. ${words[(i * 3) % 5]}.`,
+    );
+    writeFileSync(join(dir, 'tiny.txt'), documents.join('\n\n'));
+    const imported = mot(
+      ['datasets', 'import', join(dir, 'tiny.txt'), '--name', 'Tiny corpus'],
+      dataDir,
+    );
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(lastJson(imported.stdout)).toMatchObject({ id: 'tiny-corpus', documents: 120 });
+    expect(mot(['datasets'], dataDir).stdout).toMatch(/\{"kind":"dataset","id":"tiny-corpus"\}/);
+
+    const config = join(dir, 'config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        data: { corpus: { kind: 'dataset', id: 'tiny-corpus' }, validationFraction: 0.2 },
+      }),
+    );
+    const run = mot(['train', '--preset', 'smoke', '--config', config], dataDir);
+    expect(run.code, run.stderr).toBe(0);
+    expect(lastJson(run.stdout)).toMatchObject({ status: 'completed', step: 20 });
+
+    writeFileSync(config, JSON.stringify({ data: { corpus: { kind: 'dataset', id: 'nope' } } }));
+    const other = join(dir, 'other-data');
+    const bad = mot(['train', '--preset', 'smoke', '--config', config], other);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/no imported dataset "nope"/);
+    expect(existsSync(other)).toBe(false);
+  });
+});

@@ -18,6 +18,7 @@ import {
 } from '../../src/core/api/contract';
 import type { RunRecord } from '../../src/core/api/run-record';
 import type { MetricRecord } from '../../src/core/train/metrics';
+import { studyBadCases } from './study-suite';
 
 export interface ContractClient {
   /** The data folder the service writes to: bad requests must leave it byte for byte alone. */
@@ -139,6 +140,10 @@ function badCases(run: string): BadCase[] {
   return [
     ...noArgs('listRuns'),
     ...noArgs('listDatasets'),
+    ...noArgs('importDataset'),
+    ['importDataset', { name: 5 }, 'name'],
+    ['importDataset', { name: '  ' }, 'name'],
+    ['importDataset', { path: '/etc/passwd' }, 'path'],
     ...noArgs('listPresets'),
     ...noArgs('backendInfo'),
     ...runIdCases('getRun', {}),
@@ -183,6 +188,19 @@ function badCases(run: string): BadCase[] {
     ['forkRun', { runId: run, step: 1.5 }, 'step'],
     ['forkRun', { runId: run, step: '10' }, 'step'],
     ['forkRun', { runId: run, changes: 'lr' }, 'changes'],
+    ...runIdCases('transitionRun', {}),
+    ['transitionRun', { runId: run, step: -1 }, 'step'],
+    ['transitionRun', { runId: run, extraSteps: 0 }, 'extraSteps'],
+    ['transitionRun', { runId: run, extraSteps: 2.5 }, 'extraSteps'],
+    ['transitionRun', { runId: run, capacityFactor: 0 }, 'capacityFactor'],
+    ['transitionRun', { runId: run, capacityFactor: 'big' }, 'capacityFactor'],
+    ['transitionRun', { runId: run, loadBalanceWeight: -1 }, 'loadBalanceWeight'],
+    ['transitionRun', { runId: run, loadBalanceWeight: 11 }, 'loadBalanceWeight'],
+    ...runIdCases('readLog', {}),
+    ['readLog', { runId: run, tail: 0 }, 'tail'],
+    ['readLog', { runId: run, tail: 1.5 }, 'tail'],
+    ['readLog', { runId: run, tail: 'all' }, 'tail'],
+    ['readLog', { runId: run, tail: 10_001 }, 'tail'],
     ...runIdCases('readMetrics', {}),
     ['readMetrics', { runId: run, sinceStep: -3 }, 'sinceStep'],
     ...runIdCases('exportMetrics', { format: 'csv' }),
@@ -206,6 +224,8 @@ function badCases(run: string): BadCase[] {
     ['estimateConfig', { config: 'x' }, 'config'],
     ['estimateConfig', { config: {}, extra: 1 }, 'extra'],
     ['estimateConfig', 'x', '(request)'],
+    ...noArgs('listStudies'),
+    ...studyBadCases(),
   ];
 }
 
@@ -254,6 +274,8 @@ export function defineContractSuite(name: string, makeClient: () => Promise<Cont
         ['resumeRun', {}],
         ['stopRun', {}],
         ['forkRun', {}],
+        ['transitionRun', {}],
+        ['readLog', {}],
         ['readMetrics', {}],
         ['exportMetrics', { format: 'csv' }],
         ['readSnapshot', { step: 0 }],
@@ -264,11 +286,16 @@ export function defineContractSuite(name: string, makeClient: () => Promise<Cont
         const error = await failure(client, method, { ...rest, runId: UNKNOWN_RUN });
         expect(error.code, method).toBe('not_found');
       }
+      for (const method of ['getStudy', 'deleteStudy'] as const) {
+        const error = await failure(client, method, { studyId: UNKNOWN_RUN });
+        expect(error.code, method).toBe('not_found');
+      }
       expect(listing(client.dataDir)).toEqual(before);
     });
 
     it('commands that do not apply to a created run are conflicts', async () => {
-      for (const method of ['pauseRun', 'resumeRun', 'stopRun', 'forkRun', 'generate'] as const) {
+      const methods = ['pauseRun', 'resumeRun', 'stopRun', 'forkRun', 'transitionRun', 'generate'];
+      for (const method of methods) {
         const request =
           method === 'generate' ? { runId: run.id, prompts: ['a'] } : { runId: run.id };
         expect((await failure(client, method, request)).code, method).toBe('conflict');
@@ -299,7 +326,17 @@ export function defineContractSuite(name: string, makeClient: () => Promise<Cont
       );
       expect(presets.find((p) => p.name === 'smoke')?.config.model.ffn).toBe('mot');
       const datasets = await ok<{ id: string; kind: string }[]>(client, 'listDatasets', {});
-      expect(datasets).toContainEqual(expect.objectContaining({ id: 'brown', kind: 'builtin' }));
+      expect(datasets).toContainEqual(
+        expect.objectContaining({
+          id: 'brown',
+          kind: 'builtin',
+          corpus: { kind: 'builtin', name: 'brown' },
+        }),
+      );
+      // Neither shell under test has a file dialog: the import says how to do it instead.
+      const refused = await failure(client, 'importDataset', {});
+      expect(refused.code).toBe('failed');
+      expect(refused.message).toMatch(/mot datasets import FILE/);
       const backends = await ok<{ name: string; available: boolean }[]>(client, 'backendInfo', {});
       expect(backends).toContainEqual(expect.objectContaining({ name: 'cpu', available: true }));
     });
@@ -420,6 +457,30 @@ export function defineContractSuite(name: string, makeClient: () => Promise<Cont
       expect((await failure(client, 'startRun', { runId: run.id })).code).toBe('conflict');
     });
 
+    it('records its training time (pauses excluded) and keeps its whole log', async () => {
+      const { record } = await ok<{ record: RunRecord }>(client, 'getRun', { runId: run.id });
+      const { records } = await ok<{ records: MetricRecord[] }>(client, 'readMetrics', {
+        runId: run.id,
+        sinceStep: steps,
+      });
+      const last = records.filter((r) => r.type === 'train').at(-1);
+      expect(record.elapsedMs).toBe(last?.elapsedMs);
+      // Far less than creation to completion, which includes the pause and the stop.
+      const span = Date.parse(record.updatedAt) - Date.parse(record.createdAt);
+      expect(record.elapsedMs).toBeGreaterThan(0);
+      expect(record.elapsedMs).toBeLessThan(span);
+
+      const log = await ok<{ lines: string[]; totalLines: number }>(client, 'readLog', {
+        runId: run.id,
+      });
+      expect(log.lines[0]).toMatch(/ start on /);
+      expect(log.lines.some((line) => / resume from step \d+ on /.test(line))).toBe(true);
+      expect(log.lines.at(-1)).toMatch(/ completed at step 200$/);
+      expect(log.totalLines).toBe(log.lines.length);
+      const tail = await ok<{ lines: string[] }>(client, 'readLog', { runId: run.id, tail: 2 });
+      expect(tail.lines).toEqual(log.lines.slice(-2));
+    });
+
     it('reads metrics since a step, and exports them as CSV and JSON', async () => {
       const since = await ok<{ records: MetricRecord[] }>(client, 'readMetrics', {
         runId: run.id,
@@ -522,6 +583,50 @@ export function defineContractSuite(name: string, makeClient: () => Promise<Cont
       expect(train.map((r) => r.step)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
       expect(train[20].tokens).toBe(21 * 8 * 16); // the token count continues too
       expect(train[29].learningRate).toBeLessThanOrEqual(1e-3);
+    });
+
+    it('transition-tunes to a top-1 MoE child that trains on from the switch step', async () => {
+      const child = await ok<RunRecord>(client, 'transitionRun', {
+        runId: run.id,
+        step: 100,
+        extraSteps: 5,
+        loadBalanceWeight: 0.02,
+      });
+      expect(child).toMatchObject({
+        status: 'created',
+        parent: { runId: run.id, step: 100 },
+        lastStep: 100,
+        tokensSeen: 100 * 8 * 16,
+      });
+      expect(child.tags).toContain('transition');
+      expect(child.ffnSummary).toMatch(/^moe top1 E4/);
+      expect(child.elapsedMs).toBeGreaterThan(0);
+      const detail = await ok<{
+        config: { model: { ffn: string; moe: Record<string, unknown> }; train: { steps: number } };
+        checkpoints: number[];
+      }>(client, 'getRun', { runId: child.id });
+      expect(detail.config.model.ffn).toBe('moe');
+      expect(detail.config.model.moe).toMatchObject({
+        topK: 1,
+        capacityFactor: 1.25,
+        loadBalanceWeight: 0.02,
+      });
+      expect(detail.config.train.steps).toBe(105);
+      expect(detail.checkpoints).toEqual([100]);
+
+      await ok(client, 'startRun', { runId: child.id });
+      await events.waitForStatus(child.id, 'completed');
+      const { records } = await ok<{ records: MetricRecord[] }>(client, 'readMetrics', {
+        runId: child.id,
+      });
+      const train = records.filter((r) => r.type === 'train');
+      expect(train.map((r) => r.step)).toEqual(Array.from({ length: 105 }, (_, i) => i + 1));
+      expect(train[99]?.layers[0]?.kind).toBe('mot'); // the parent's, copied
+      expect(train[100]?.layers[0]?.kind).toBe('moe');
+      expect((await failure(client, 'transitionRun', { runId: child.id })).code).toBe('conflict');
+      expect((await failure(client, 'transitionRun', { runId: run.id, step: 7 })).code).toBe(
+        'not_found',
+      );
     });
 
     it('refuses a fork that changes parameter shapes or ends before it starts, writing nothing', async () => {

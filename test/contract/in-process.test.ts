@@ -3,9 +3,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Workbench } from '../../src/services/workbench';
-import { defineContractSuite } from './contract-suite';
+import { defineContractSuite, type ContractClient } from './contract-suite';
+import { defineStudySuite } from './study-suite';
 
-defineContractSuite('in-process', async () => {
+async function inProcess(): Promise<ContractClient> {
   const dataDir = join(mkdtempSync(join(tmpdir(), 'mot-contract-')), 'data');
   const workbench = await Workbench.open(dataDir);
   return {
@@ -14,4 +15,7 @@ defineContractSuite('in-process', async () => {
     on: (event, listener) => workbench.on(event, listener),
     close: () => workbench.close(),
   };
-});
+}
+
+defineContractSuite('in-process', inProcess);
+defineStudySuite('in-process', inProcess);

@@ -15,6 +15,7 @@ import {
 } from '../../src/services/server/workbench-server';
 import { Workbench } from '../../src/services/workbench';
 import { defineContractSuite, type ContractClient } from './contract-suite';
+import { defineStudySuite } from './study-suite';
 
 function staticRoot(): string {
   const dir = mkdtempSync(join(tmpdir(), 'mot-static-'));
@@ -66,7 +67,7 @@ function clientOver(ws: WebSocket, dataDir: string, close: () => Promise<void>):
   };
 }
 
-defineContractSuite('websocket', async () => {
+async function overWebSocket(): Promise<ContractClient> {
   const dataDir = join(mkdtempSync(join(tmpdir(), 'mot-ws-')), 'data');
   const workbench = await Workbench.open(dataDir);
   const server = await startWorkbenchServer({ api: workbench, staticDir: staticRoot() });
@@ -76,7 +77,10 @@ defineContractSuite('websocket', async () => {
     await server.close();
     await workbench.close();
   });
-});
+}
+
+defineContractSuite('websocket', overWebSocket);
+defineStudySuite('websocket', overWebSocket);
 
 describe('mot serve: what the server refuses', () => {
   let workbench: Workbench;

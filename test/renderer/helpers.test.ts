@@ -9,7 +9,9 @@ import {
   issuesFor,
   setPath,
 } from '../../src/renderer/src/lib/config-paths';
+import { runColor, runColorSlots, textOnViridis } from '../../src/renderer/src/lib/colors';
 import {
+  formatAxisTicks,
   formatBytes,
   formatCount,
   formatDuration,
@@ -29,7 +31,16 @@ import {
   effectiveTokensPerExpert,
   visibleToken,
 } from '../../src/renderer/src/lib/mix';
+import {
+  formatValues,
+  gridPaths,
+  gridToRows,
+  parseValues,
+  rowsToGrid,
+} from '../../src/renderer/src/lib/grid-input';
 import { parseRoute, routeHash, type Route } from '../../src/renderer/src/lib/routes';
+import { gapLines } from '../../src/renderer/src/lib/study-gaps';
+import { studyReport } from '../../src/core/study/report';
 
 function trainRecord(step: number, layers: TrainRecord['layers'] = []): TrainRecord {
   return {
@@ -65,6 +76,8 @@ describe('format', () => {
     expect(formatLoss(1.23456)).toBe('1.235');
     expect(formatLoss(undefined)).toBe('–');
     expect(formatDuration(93_000)).toBe('1m 33s');
+    expect(formatDuration(1_234)).toBe('1.2s');
+    expect(formatDuration(9_960)).toBe('10s');
     expect(formatDuration(7_500_000)).toBe('2h 05m');
   });
 });
@@ -241,6 +254,8 @@ describe('routes', () => {
     { name: 'new', clone: '20261129-044512-ab12' },
     { name: 'compare', runs: ['a', 'b'] },
     { name: 'run', runId: '20261129-044512-ab12', tab: 'inspect' },
+    { name: 'studies' },
+    { name: 'study', studyId: '20261129-044512-ab12' },
   ])('round-trips %o', (route) => {
     expect(parseRoute(routeHash(route))).toEqual(
       route.name === 'new' ? { clone: undefined, preset: undefined, ...route } : route,
@@ -250,5 +265,112 @@ describe('routes', () => {
   it('falls back to the run list', () => {
     expect(parseRoute('')).toEqual({ name: 'runs' });
     expect(parseRoute('#/nonsense')).toEqual({ name: 'runs' });
+  });
+});
+
+describe('grid input', () => {
+  it.each<[string, unknown[]]>([
+    ['dense, mot', ['dense', 'mot']],
+    ['100, 200,400', [100, 200, 400]],
+    ['"all", [0, 1]', ['all', [0, 1]]],
+    ['true, null, 0.5', [true, null, 0.5]],
+    [
+      '{"kind": "bytes"}, {"kind": "bpe", "vocabSize": 512}',
+      [{ kind: 'bytes' }, { kind: 'bpe', vocabSize: 512 }],
+    ],
+    ['  ', []],
+  ])('parses %j', (text, values) => {
+    expect(parseValues(text)).toEqual(values);
+  });
+
+  it('writes values back as plain words where it can, JSON where it must', () => {
+    expect(formatValues(['dense', 'mot'])).toBe('dense, mot');
+    expect(formatValues([100, 200])).toBe('100, 200');
+    expect(formatValues(['all', [0, 1]])).toBe('"all", [0,1]');
+    expect(formatValues(['1'])).toBe('"1"'); // a word that would read back as a number
+  });
+
+  it('round-trips a grid through editor rows', () => {
+    const grid = {
+      'model.ffn': ['dense', 'mot'],
+      'model.placement': ['all', [0, 1]],
+      'train.steps': [10, 20],
+    };
+    expect(rowsToGrid(gridToRows(grid))).toEqual(grid);
+    expect(
+      rowsToGrid([
+        { path: ' ', values: '1' },
+        { path: 'train.seed', values: '1, 2' },
+      ]),
+    ).toEqual({
+      'train.seed': [1, 2],
+    });
+  });
+
+  it('suggests leaf paths without the name and description', () => {
+    const paths = gridPaths({
+      name: 'x',
+      description: '',
+      model: { ffn: 'mot', mot: { groupSize: 8 } },
+    });
+    expect(paths).toEqual(['model.ffn', 'model.mot.groupSize']);
+  });
+});
+
+describe('gapLines', () => {
+  it('draws finished gaps against the budget, one line per other grid value', () => {
+    const point = (steps: number, g: number, gap: number | null) => ({
+      label: '',
+      values: { 'train.steps': steps, 'model.mot.groupSize': g },
+      dense: null,
+      mot: null,
+      gap,
+      flopsRatio: null,
+    });
+    const report = studyReport({ 'model.ffn': ['dense', 'mot'] }, []);
+    const lines = gapLines({
+      ...report,
+      budgetKey: 'train.steps',
+      points: [point(200, 4, 0.02), point(100, 4, 0.05), point(100, 8, 0.04), point(200, 8, null)],
+    });
+    expect(lines).toEqual([
+      {
+        label: 'groupSize=4',
+        points: [
+          { x: 100, y: 0.05 },
+          { x: 200, y: 0.02 },
+        ],
+      },
+      { label: 'groupSize=8', points: [{ x: 100, y: 0.04 }] },
+    ]);
+    expect(gapLines({ ...report, budgetKey: null })).toEqual([]);
+  });
+});
+
+describe('axis ticks and colours', () => {
+  it('labels one axis in one format', () => {
+    expect(formatAxisTicks([0.002, 0.0015, 0.001, 0.0005, 0])).toEqual([
+      '2.0e-3',
+      '1.5e-3',
+      '1.0e-3',
+      '5.0e-4',
+      '0',
+    ]);
+    expect(formatAxisTicks([3, 3.5, 4])).toEqual(['3.0', '3.5', '4.0']);
+    expect(formatAxisTicks([0, 0.02, 0.04])).toEqual(['0', '0.02', '0.04']);
+  });
+
+  it('keeps the colours of runs shown together apart, whatever their order', () => {
+    const ids = Array.from({ length: 8 }, (_, i) => `20261129-0555${i}0-ab1${i}`);
+    const slots = runColorSlots(ids);
+    expect(new Set(slots.values()).size).toBe(8);
+    expect(runColorSlots([...ids].reverse())).toEqual(slots);
+    expect(runColor(ids[0], false, 1, slots)).toBe(runColor(ids[0], false, 1, slots));
+  });
+
+  it('puts black text on light viridis and white on dark', () => {
+    expect(textOnViridis(0)).toBe('#fff');
+    expect(textOnViridis(0.5)).toBe('#fff');
+    expect(textOnViridis(1)).toBe('#000');
   });
 });

@@ -156,6 +156,9 @@ describe('crashes', () => {
     expect(detail.record.status).toBe('interrupted');
     const lastCheckpoint = detail.checkpoints.at(-1)!;
     expect(lastCheckpoint).toBeGreaterThanOrEqual(20);
+    // The record shows where the run resumes from, even if its last progress was lost.
+    expect(detail.record.lastStep).toBe(lastCheckpoint);
+    expect(detail.record.tokensSeen).toBeGreaterThan(0);
     await first.close();
 
     const second = await openWorkbench(dataDir);

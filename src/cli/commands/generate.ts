@@ -40,7 +40,8 @@ export async function generateCommand(argv: string[]): Promise<void> {
   try {
     const needsCompanions = model.blocks.some((b) => b.ffn.kind === 'mot');
     const companionSource = needsCompanions
-      ? loadRunData(loaded.meta.config, loaded.tokenizer).validation
+      ? loadRunData(loaded.meta.config, { dataDir: store.dataDir, tokenizer: loaded.tokenizer })
+          .validation
       : undefined;
     const out = generate(model, loaded.tokenizer, {
       prompts,

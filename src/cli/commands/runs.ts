@@ -1,7 +1,7 @@
 /** `mot runs`: the catalog as a table, or as JSON. */
 import { RunStore, resolveDataDir } from '../../services/store';
 import { parse } from '../args';
-import { table } from '../output';
+import { formatDuration, table } from '../output';
 
 export async function runsCommand(argv: string[]): Promise<void> {
   const { values } = parse(argv, { json: { type: 'boolean' }, 'data-dir': { type: 'string' } });
@@ -23,8 +23,9 @@ export async function runsCommand(argv: string[]): Promise<void> {
     String(r.lastStep),
     r.bestValidationLoss === undefined ? '-' : r.bestValidationLoss.toFixed(4),
     r.tokensSeen.toLocaleString('en-US'),
+    r.elapsedMs === undefined ? '-' : formatDuration(r.elapsedMs),
   ]);
   process.stdout.write(
-    `${table(['id', 'name', 'status', 'ffn', 'step', 'best val', 'tokens'], rows)}\n`,
+    `${table(['id', 'name', 'status', 'ffn', 'step', 'best val', 'tokens', 'trained'], rows)}\n`,
   );
 }

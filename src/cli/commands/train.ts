@@ -26,9 +26,10 @@ export async function trainCommand(argv: string[]): Promise<void> {
 
   // Everything that can fail on bad input fails here, before the data dir is touched.
   await selectBackend(config.backend);
-  loadCorpus(config.data.corpus);
+  const dataDir = resolveDataDir(values['data-dir']);
+  loadCorpus(config.data.corpus, dataDir);
 
-  const store = await RunStore.open(resolveDataDir(values['data-dir']));
+  const store = await RunStore.open(dataDir);
   const run = await store.create({
     name: config.name,
     config,
@@ -73,13 +74,18 @@ function buildConfig(values: {
   return resolveConfig(merged, overrides);
 }
 
-/** Trains with a progress line about once a second; Ctrl-C stops after the step with a checkpoint. */
+/**
+ * Trains with a progress line about once a second; Ctrl-C stops after the step with a checkpoint.
+ * Prints the JSON summary on stdout unless `printResult` is false (a study prints its report
+ * instead); returns whether the run completed (false: stopped by a signal).
+ */
 export async function trainWithProgress(
   store: RunStore,
   runId: string,
   config: RunConfig,
   resume: boolean,
-): Promise<void> {
+  printResult = true,
+): Promise<boolean> {
   let lastPrint = 0;
   let lastValidation: number | null = null;
   let stopTrainer: (() => void) | null = null;
@@ -127,7 +133,8 @@ export async function trainWithProgress(
       },
     });
     const record = store.get(runId);
-    result({ runId, status: record.status, ...summary, dataDir: store.dataDir });
+    if (printResult) result({ runId, status: record.status, ...summary, dataDir: store.dataDir });
+    return summary.completed;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

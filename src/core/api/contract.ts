@@ -13,13 +13,28 @@ import type { GenerationResult } from '../generate';
 import type { FlopBreakdown } from '../train/flops';
 import type { MetricRecord } from '../train/metrics';
 import type { MixSnapshot } from '../train/snapshot';
+import { STUDY_LIMITS } from '../study/grid';
 import { RUN_ID_PATTERN, type RunRecord, type RunStatus } from './run-record';
+import type { StudyDetail, StudySummary } from './study';
 
 const runId = v.pipe(
   v.string(),
   v.regex(RUN_ID_PATTERN, 'must be a run id like 20261129-044512-ab12'),
 );
+const studyId = v.pipe(
+  v.string(),
+  v.regex(RUN_ID_PATTERN, 'must be a study id like 20261129-044512-ab12'),
+);
 const step = v.pipe(v.number(), v.integer(), v.minValue(0));
+/** Values per config path; expandGrid checks the paths and every config they give. */
+const grid = v.pipe(
+  v.custom<Record<string, unknown>>(isPlainObject, 'must be an object: {"config.path": [values]}'),
+  v.record(
+    v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
+    v.pipe(v.array(v.unknown()), v.minLength(1), v.maxLength(STUDY_LIMITS.maxValues)),
+  ),
+  v.check((g) => Object.keys(g).length > 0, 'needs at least one config path'),
+);
 /** A (possibly partial) config: checked in full by resolveConfig on the Node side. */
 const configInput = v.pipe(
   v.custom<Record<string, unknown>>(isPlainObject, 'must be an object (a partial run config)'),
@@ -68,6 +83,8 @@ export interface DatasetInfo {
   name: string;
   description: string;
   kind: 'builtin' | 'imported';
+  /** What a config's `data.corpus` is set to, to train on this dataset. */
+  corpus: { kind: 'builtin'; name: 'brown' | 'nlp-corpus' } | { kind: 'dataset'; id: string };
 }
 
 export interface PresetInfo {
@@ -110,6 +127,29 @@ export const METHODS = {
   forkRun: method<RunRecord>()(
     v.strictObject({ runId, step: v.optional(step), changes: v.optional(configInput) }),
   ),
+  /**
+   * Transition tuning (shared/MOT.md): a new run (status `created`, child of this MoT run at the
+   * checkpoint) holding the weights converted to a top-1 token-choice MoE and the parent's metrics
+   * up to that step; startRun trains it for `extraSteps` (default 10% of the parent's steps).
+   */
+  transitionRun: method<RunRecord>()(
+    v.strictObject({
+      runId,
+      step: v.optional(step),
+      extraSteps: v.optional(
+        v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10_000_000)),
+      ),
+      capacityFactor: v.optional(v.pipe(v.number(), v.minValue(0.01), v.maxValue(64))),
+      loadBalanceWeight: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(10))),
+    }),
+  ),
+  /** The last `tail` lines of the run's log.txt (its whole history, not only this session's). */
+  readLog: method<{ lines: string[]; totalLines: number }>()(
+    v.strictObject({
+      runId,
+      tail: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10_000)), 300),
+    }),
+  ),
   readMetrics: method<{ records: MetricRecord[]; skipped: number }>()(
     v.strictObject({ runId, sinceStep: v.optional(step) }),
   ),
@@ -134,6 +174,15 @@ export const METHODS = {
     }),
   ),
   listDatasets: method<DatasetInfo[]>()(empty),
+  /**
+   * Imports a .txt / .jsonl file the user picks in the desktop app's file dialog (requests carry no
+   * path); `canceled` when they close it. Browser mode has no dialog: use `mot datasets import FILE`.
+   */
+  importDataset: method<DatasetInfo | { canceled: true }>()(
+    v.strictObject({
+      name: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(120))),
+    }),
+  ),
   listPresets: method<PresetInfo[]>()(empty),
   estimateConfig: method<ConfigEstimate>()(
     v.strictObject({
@@ -142,6 +191,25 @@ export const METHODS = {
     }),
   ),
   backendInfo: method<BackendInfo[]>()(empty),
+  /**
+   * A study: one run per combination of the grid over the base config (preset and/or partial
+   * config), each created and, unless `start` is false, queued. Every generated config is checked
+   * before any run is made; problems name the grid path (`grid.model.mot.groupSize`).
+   */
+  createStudy: method<StudyDetail>()(
+    v.strictObject({
+      name: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(120)),
+      preset: v.optional(v.pipe(v.string(), v.maxLength(100))),
+      config: v.optional(configInput),
+      grid,
+      start: v.optional(v.boolean(), true),
+    }),
+  ),
+  listStudies: method<StudySummary[]>()(empty),
+  /** The study, its runs as they are now, and its dense-vs-MoT report and verdict. */
+  getStudy: method<StudyDetail>()(v.strictObject({ studyId })),
+  /** Forgets the study; its runs stay (delete them from the run list). */
+  deleteStudy: method<{ deleted: string }>()(v.strictObject({ studyId })),
 } as const;
 
 export type Methods = typeof METHODS;

@@ -28,6 +28,12 @@ export interface RunRecord {
   notes: string;
   lastStep: number;
   tokensSeen: number;
+  /**
+   * Training time so far, pauses and queueing excluded: the trainer's own clock, as of the last
+   * checkpoint, pause or end. Absent on runs recorded before it was kept (and on runs that never
+   * trained). Not `updatedAt - createdAt`, which counts time spent queued, paused or stopped.
+   */
+  elapsedMs?: number;
   bestValidationLoss?: number;
   finalTrainLoss?: number;
   error?: string;

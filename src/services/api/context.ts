@@ -6,6 +6,8 @@ import type { RunRecord, RunStore } from '../store';
 export interface ApiContext {
   readonly store: RunStore;
   readonly manager: RunManager;
+  /** The desktop app's open-file dialog (absent in browser mode); null when the user cancels. */
+  readonly pickDatasetFile?: () => Promise<string | null>;
 }
 
 /** The run's record; throws `not_found` (via StoreError) for an unknown id. */

@@ -60,6 +60,7 @@ export const forkRun: Handler<'forkRun'> = async (context, { runId, step, change
     return await store.update(record.id, {
       lastStep: forkStep,
       tokensSeen: state.tokens,
+      elapsedMs: state.elapsedMs,
       ...(state.bestValidationLoss !== null && { bestValidationLoss: state.bestValidationLoss }),
     });
   } catch (error) {

@@ -39,7 +39,10 @@ export const generate: Handler<'generate'> = async (context, request) => {
   try {
     const needsCompanions = model.blocks.some((block) => block.ffn.kind === 'mot');
     const companionSource = needsCompanions
-      ? loadRunData(loaded.meta.config, loaded.tokenizer).validation
+      ? loadRunData(loaded.meta.config, {
+          dataDir: context.store.dataDir,
+          tokenizer: loaded.tokenizer,
+        }).validation
       : undefined;
     const result = generateText(model, loaded.tokenizer, {
       prompts,

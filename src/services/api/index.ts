@@ -8,9 +8,11 @@ import { pauseRun, resumeRun, startRun, stopRun } from './control';
 import { estimateConfig } from './estimate';
 import { forkRun } from './fork';
 import { generate } from './generation';
-import { backendInfo, listDatasets, listPresets } from './info';
-import { exportMetrics, readMetrics, readSnapshot } from './metrics';
+import { backendInfo, importDataset, listDatasets, listPresets } from './info';
+import { exportMetrics, readLog, readMetrics, readSnapshot } from './metrics';
 import { createRun, deleteRun, getRun, listRuns, updateRun } from './runs';
+import { createStudy, deleteStudy, getStudy, listStudies } from './studies';
+import { transitionRun } from './transition';
 
 export type { ApiContext, Handler } from './context';
 export { toApiError } from './errors';
@@ -30,12 +32,19 @@ export const HANDLERS: { [M in MethodName]: Handler<M> } = {
   resumeRun,
   stopRun,
   forkRun,
+  transitionRun,
+  readLog,
   readMetrics,
   exportMetrics,
   readSnapshot,
   generate,
   listDatasets,
+  importDataset,
   listPresets,
   estimateConfig,
   backendInfo,
+  createStudy,
+  listStudies,
+  getStudy,
+  deleteStudy,
 };

@@ -1,17 +1,53 @@
 /** What there is to choose from: datasets, presets and backends. */
 import { PRESETS } from '../../core/presets';
 import { probeBackends } from '../backends';
+import { WorkbenchError } from '../../core/api/contract';
 import { BUILTIN_CORPORA } from '../corpora';
+import {
+  importDataset as importDataset_,
+  listImportedDatasets,
+  type ImportedDataset,
+} from '../datasets';
 import type { Handler } from './context';
 
-/** Built-in corpora; their id is the name a config uses (`data.corpus: {kind: 'builtin', name}`). */
-export const listDatasets: Handler<'listDatasets'> = async () =>
-  BUILTIN_CORPORA.map(({ name, description }) => ({
+/** Built-in corpora, then the datasets imported into this data dir. */
+export const listDatasets: Handler<'listDatasets'> = async (context) => [
+  ...BUILTIN_CORPORA.map(({ name, description }) => ({
     id: name,
     name,
     description,
     kind: 'builtin' as const,
-  }));
+    corpus: { kind: 'builtin' as const, name },
+  })),
+  ...listImportedDatasets(context.store.dataDir).map(datasetInfo),
+];
+
+/** Asks the desktop app's file dialog for a file, then imports it (no path ever travels in a request). */
+export const importDataset: Handler<'importDataset'> = async (context, request) => {
+  if (!context.pickDatasetFile) {
+    throw new WorkbenchError(
+      'failed',
+      'browser mode cannot open files on the server: run `npx mot datasets import FILE` there, then reload',
+    );
+  }
+  const file = await context.pickDatasetFile();
+  if (file === null) return { canceled: true as const };
+  try {
+    return datasetInfo(await importDataset_(context.store.dataDir, file, request.name));
+  } catch (error) {
+    throw new WorkbenchError('failed', (error as Error).message);
+  }
+};
+
+function datasetInfo(dataset: ImportedDataset) {
+  return {
+    id: `dataset:${dataset.id}`,
+    name: dataset.name,
+    description: `imported ${dataset.originalName}: ${dataset.documents.toLocaleString('en-US')} documents, ${(dataset.bytes / 1e6).toFixed(1)} MB`,
+    kind: 'imported' as const,
+    corpus: { kind: 'dataset' as const, id: dataset.id },
+  };
+}
 
 export const listPresets: Handler<'listPresets'> = async () =>
   PRESETS.map(({ name, description, config }) => ({

@@ -1,4 +1,4 @@
-/** Reading a run's metrics, mixing snapshots, and exporting its metrics as a file. */
+/** Reading a run's metrics, mixing snapshots and log, and exporting its metrics as a file. */
 import type { MetricRecord } from '../../core/train/metrics';
 import type { MixSnapshot } from '../../core/train/snapshot';
 import { type Handler, requireRun } from './context';
@@ -26,4 +26,9 @@ export const exportMetrics: Handler<'exportMetrics'> = async (context, { runId, 
 export const readSnapshot: Handler<'readSnapshot'> = async (context, { runId, step }) => {
   requireRun(context, runId);
   return context.store.readSnapshot(runId, step) as MixSnapshot;
+};
+
+export const readLog: Handler<'readLog'> = async (context, { runId, tail }) => {
+  requireRun(context, runId);
+  return context.store.readLog(runId, tail);
 };

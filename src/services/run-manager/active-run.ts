@@ -22,6 +22,8 @@ export class ActiveRun {
   /** The child reported its outcome (`done` or `failed`). */
   reported = false;
   killedFor: KillReason | undefined;
+  /** Training time of the newest progress record: written to the catalog when the run pauses. */
+  elapsedMs: number | undefined;
   /** Resolves once the process has exited and its final status is written. */
   readonly finished: Promise<void>;
 

@@ -82,7 +82,14 @@ export class RunManager {
     if (run.paused) throw new WorkbenchError('conflict', `run ${runId} is already paused`);
     run.paused = true;
     run.send({ type: 'pause' });
-    return run.serialize(() => this.update(runId, { status: 'paused' }));
+    // A paused run may sit for hours: its record should say how long it has trained so far.
+    const elapsed = run.elapsedMs;
+    return run.serialize(() =>
+      this.update(runId, {
+        status: 'paused',
+        ...(elapsed !== undefined && { elapsedMs: elapsed }),
+      }),
+    );
   }
 
   async resume(runId: string): Promise<RunRecord> {
@@ -175,6 +182,7 @@ export class RunManager {
         run.becomeReady({ type: 'start', dataDir: this.store.dataDir, runId, resume: true });
         return;
       case 'progress':
+        run.elapsedMs = message.records.at(-1)?.elapsedMs ?? run.elapsedMs;
         this.emit('runProgress', { runId, records: message.records });
         return;
       case 'log':

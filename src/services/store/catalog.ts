@@ -15,6 +15,7 @@ import { StoreError, errnoCode } from './errors';
 import { fsyncDir, fsyncFile } from './durable';
 import { type RunFolderScan, compareIds, runsDirOf, scanRunFolders } from './run-folders';
 import { type RunRecord, RunRecordSchema } from './run-record';
+import { type StudyRecord, StudyRecordSchema } from './study-record';
 
 export type { RunRecord, RunStatus } from './run-record';
 
@@ -25,12 +26,18 @@ export interface CatalogData {
   schemaVersion: typeof CATALOG_SCHEMA_VERSION;
   runs: RunRecord[];
   settings: Record<string, unknown>;
+  /**
+   * Studies (named sets of runs from one grid). Optional, so catalogs written before studies
+   * existed load unchanged, and no schema version bump locks older apps out.
+   */
+  studies?: StudyRecord[];
 }
 
 const CatalogSchema = v.looseObject({
   schemaVersion: v.literal(CATALOG_SCHEMA_VERSION),
   runs: v.array(RunRecordSchema),
   settings: v.record(v.string(), v.unknown()),
+  studies: v.optional(v.array(StudyRecordSchema)),
 });
 
 /** What opening had to fix, for the caller to log. Empty lists mean a clean open. */
@@ -105,6 +112,11 @@ export class Catalog {
 
   get settings(): Readonly<Record<string, unknown>> {
     return this.db.data.settings;
+  }
+
+  /** The committed studies, oldest first. Read-only: change them through {@link transact}. */
+  get studies(): readonly StudyRecord[] {
+    return this.db.data.studies ?? [];
   }
 
   findRun(id: string): RunRecord | undefined {

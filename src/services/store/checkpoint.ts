@@ -117,6 +117,15 @@ function isComplete(dir: string): boolean {
 }
 
 /** Reads and checks a checkpoint folder; `invalid` names what is wrong (e.g. a truncated file). */
+/** Only the caller's meta of a checkpoint (no tensors): cheap, for summaries. */
+export function readCheckpointMetaDir(dir: string): object {
+  const metaPath = path.join(dir, CHECKPOINT_META_FILE);
+  const parsed = v.safeParse(MetaFileSchema, parseJsonFile(metaPath));
+  if (!parsed.success)
+    throw new StoreError('invalid', `${metaPath}: ${v.summarize(parsed.issues)}`);
+  return parsed.output.meta;
+}
+
 export function readCheckpointDir(dir: string): Checkpoint {
   const metaPath = path.join(dir, CHECKPOINT_META_FILE);
   const parsed = v.safeParse(MetaFileSchema, parseJsonFile(metaPath));

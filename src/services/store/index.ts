@@ -10,3 +10,5 @@ export type { AppendOptions, JsonLinesRead } from './metrics-log';
 export { appendJsonLines, readJsonLines } from './metrics-log';
 export { writeDirDurable, writeFileDurable } from './durable';
 export { APP_NAME, DATA_DIR_ENV, defaultDataDir, resolveDataDir } from './paths';
+export type { LogTail } from './run-log';
+export type { StudyRecord, StudyRun } from './study-record';

@@ -47,6 +47,8 @@ export const RunRecordSchema = v.looseObject({
   notes: v.string(),
   lastStep: count,
   tokensSeen: count,
+  // Optional: catalogs written before it existed must still load.
+  elapsedMs: v.optional(v.pipe(finite, v.minValue(0))),
   bestValidationLoss: v.optional(finite),
   finalTrainLoss: v.optional(finite),
   error: v.optional(v.string()),

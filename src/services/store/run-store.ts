@@ -19,6 +19,7 @@ import {
   findCheckpointDir,
   listCheckpointSteps,
   readCheckpointDir,
+  readCheckpointMetaDir,
   tidyCheckpointsDir,
   writeCheckpointDir,
 } from './checkpoint';
@@ -51,6 +52,8 @@ import {
   newRunId,
   parseRunRecord,
 } from './run-record';
+import { type LogTail, readLogTail } from './run-log';
+import { StudyStore } from './study-store';
 import { listSnapshotFileSteps, readSnapshotFile, writeSnapshotFile } from './snapshots';
 import { assertStep, stepName } from './steps';
 
@@ -92,6 +95,7 @@ const PATCHABLE = new Set<string>([
   'notes',
   'lastStep',
   'tokensSeen',
+  'elapsedMs',
   'bestValidationLoss',
   'finalTrainLoss',
   'error',
@@ -103,10 +107,15 @@ const ID_ATTEMPTS = 8;
 export class RunStore {
   private readonly checkpointQueues = new Map<string, Promise<unknown>>();
 
+  /** The studies kept in the same catalog (one writer, one chain of changes). */
+  readonly studies: StudyStore;
+
   private constructor(
     readonly dataDir: string,
     private readonly catalog: Catalog,
-  ) {}
+  ) {
+    this.studies = new StudyStore(catalog);
+  }
 
   /** Opens (creating if needed) the store in `dataDir`, repairing what a crash left behind. */
   static async open(dataDir: string, options: RunStoreOpenOptions = {}): Promise<RunStore> {
@@ -339,6 +348,17 @@ export class RunStore {
     return readCheckpointDir(dir);
   }
 
+  /** A checkpoint's meta without its tensors. */
+  readCheckpointMeta(id: string, step: number): object {
+    const dir = findCheckpointDir(
+      path.join(this.knownRunDir(id), CHECKPOINTS_DIR),
+      assertStep(step),
+    );
+    if (dir === undefined)
+      throw new StoreError('not_found', `run ${id} has no checkpoint at step ${step}`);
+    return readCheckpointMetaDir(dir);
+  }
+
   async appendLog(id: string, line: string): Promise<void> {
     const file = path.join(this.knownRunDir(id), LOG_FILE);
     await fs
@@ -346,6 +366,16 @@ export class RunStore {
       .catch((error: unknown) => {
         throw asStoreError(error, `append to ${file}`);
       });
+  }
+
+  /** The last `tail` lines of the run's log.txt (none for a run that never wrote one). */
+  readLog(id: string, tail: number): LogTail {
+    const file = path.join(this.knownRunDir(id), LOG_FILE);
+    try {
+      return readLogTail(file, tail);
+    } catch (error) {
+      throw asStoreError(error, `read ${file}`);
+    }
   }
 
   /**

@@ -18,16 +18,42 @@ function hash(text: string): number {
   return h >>> 0;
 }
 
+/** How many run colours there are; more runs than this share colours. */
+const RUN_SLOTS = 12;
+
 /**
- * A run's colour, the same every time and in every view: the hue comes from a hash of its id,
- * lightness from the theme so the line reads on either background.
+ * Which palette slot each run gets among the runs shown together: its hashed slot, or the next
+ * free one after it. Runs are placed in id order, so the same set always gets the same colours.
  */
-export function runColor(runId: string, dark: boolean, alpha = 1): string {
-  const h = hash(runId);
-  const hue = h % 360;
-  const saturation = 62 + ((h >>> 9) % 20);
-  const lightness = dark ? 62 + ((h >>> 17) % 10) : 40 + ((h >>> 17) % 10);
-  return `hsl(${hue} ${saturation}% ${lightness}% / ${alpha})`;
+export function runColorSlots(runIds: readonly string[]): Map<string, number> {
+  const slots = new Map<string, number>();
+  const taken = new Set<number>();
+  for (const id of [...new Set(runIds)].sort()) {
+    let slot = hash(id) % RUN_SLOTS;
+    if (taken.size < RUN_SLOTS) {
+      while (taken.has(slot)) slot = (slot + 1) % RUN_SLOTS;
+    }
+    taken.add(slot);
+    slots.set(id, slot);
+  }
+  return slots;
+}
+
+/**
+ * A run's colour, the same every time and in every view: a palette slot from a hash of its id
+ * (or from `slots`, which keeps the runs shown together apart), its lightness from the theme so
+ * the line reads on either background. Neighbouring slots are 150° of hue apart.
+ */
+export function runColor(
+  runId: string,
+  dark: boolean,
+  alpha = 1,
+  slots?: ReadonlyMap<string, number>,
+): string {
+  const slot = slots?.get(runId) ?? hash(runId) % RUN_SLOTS;
+  const hue = (slot * 150) % 360;
+  const lightness = dark ? 66 : slot % 2 === 0 ? 42 : 36;
+  return `hsl(${hue} 70% ${lightness}% / ${alpha})`;
 }
 
 /** Tableau 10: distinct colours for a handful of groups, in order. */
@@ -79,9 +105,20 @@ export function viridisCss(t: number): string {
   return `rgb(${r} ${g} ${b})`;
 }
 
-/** Black or white, whichever reads on a background of viridis(t). */
+/** Relative luminance (WCAG) of an sRGB colour given as 0..255 channels. */
+function luminance([r, g, b]: [number, number, number]): number {
+  const lin = (c: number): number => {
+    const s = c / 255;
+    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+}
+
+/** Black or white, whichever contrasts more with a background of viridis(t). */
 export function textOnViridis(t: number): string {
-  return t > 0.55 ? '#111' : '#fff';
+  // WCAG's crossover is 0.179; a little higher keeps white on the mid teals, where black text
+  // reads as dark on dark to the eye.
+  return luminance(viridis(t)) > 0.25 ? '#000' : '#fff';
 }
 
 /** A theme colour from the CSS variables (charts and canvases cannot use var() directly). */

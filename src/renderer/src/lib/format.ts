@@ -54,6 +54,8 @@ export function formatNumber(value: number | undefined | null, digits = 4): stri
 /** 93_000 ms -> "1m 33s"; 7_500_000 -> "2h 05m". */
 export function formatDuration(ms: number | undefined | null): string {
   if (ms === undefined || ms === null || !Number.isFinite(ms) || ms < 0) return '–';
+  // Under ten seconds a tenth of a second still tells runs apart (smoke runs, short studies).
+  if (ms < 9_950) return `${(ms / 1000).toFixed(1)}s`;
   const seconds = Math.round(ms / 1000);
   if (seconds < 60) return `${seconds}s`;
   const minutes = Math.floor(seconds / 60);
@@ -80,4 +82,27 @@ export function formatPercent(fraction: number | undefined | null, digits = 1): 
 function trim(text: string): string {
   if (text.includes('e')) return text;
   return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
+}
+
+/**
+ * The labels of one axis's ticks, all in one format: exponential when the largest magnitude is
+ * below 0.01 (or at least 1e7), else fixed; each with the fewest digits that tell the ticks apart.
+ */
+export function formatAxisTicks(values: number[]): string[] {
+  const finite = values.filter((v) => Number.isFinite(v));
+  const max = finite.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  if (max === 0) return values.map((v) => formatNumber(v));
+  const exponential = max < 0.01 || max >= 1e7;
+  const label = (v: number, digits: number): string => {
+    if (!Number.isFinite(v)) return '–';
+    if (v === 0) return '0';
+    return exponential ? v.toExponential(digits) : v.toFixed(digits);
+  };
+  for (let digits = 0; digits <= 6; digits++) {
+    const labels = values.map((v) => label(v, digits));
+    const distinct = new Set(labels).size === new Set(values).size;
+    const noFalseZero = values.every((v, i) => v === 0 || !/^-?0(\.0*)?$/.test(labels[i]));
+    if (distinct && noFalseZero) return labels;
+  }
+  return values.map((v) => formatNumber(v));
 }

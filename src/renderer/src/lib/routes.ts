@@ -6,6 +6,8 @@
  *   #/new?clone=ID&preset=NAME  the experiment designer
  *   #/compare?runs=A,B          compare runs
  *   #/run/ID/monitor            a run (tabs: monitor, inspect)
+ *   #/studies                   the studies, and a form for a new one
+ *   #/study/ID                  a study: its runs, progress and report
  */
 export type RunTab = 'monitor' | 'inspect';
 
@@ -13,7 +15,9 @@ export type Route =
   | { name: 'runs' }
   | { name: 'new'; clone?: string; preset?: string }
   | { name: 'compare'; runs: string[] }
-  | { name: 'run'; runId: string; tab: RunTab };
+  | { name: 'run'; runId: string; tab: RunTab }
+  | { name: 'studies' }
+  | { name: 'study'; studyId: string };
 
 export function parseRoute(hash: string): Route {
   const [path, query = ''] = hash.replace(/^#\/?/, '').split('?');
@@ -40,6 +44,10 @@ export function parseRoute(hash: string): Route {
         };
       }
       return { name: 'runs' };
+    case 'studies':
+      return { name: 'studies' };
+    case 'study':
+      return parts[1] ? { name: 'study', studyId: parts[1] } : { name: 'studies' };
     default:
       return { name: 'runs' };
   }
@@ -60,5 +68,9 @@ export function routeHash(route: Route): string {
       return route.runs.length ? `#/compare?runs=${route.runs.join(',')}` : '#/compare';
     case 'run':
       return `#/run/${encodeURIComponent(route.runId)}/${route.tab}`;
+    case 'studies':
+      return '#/studies';
+    case 'study':
+      return `#/study/${encodeURIComponent(route.studyId)}`;
   }
 }

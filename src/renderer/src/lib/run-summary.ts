@@ -8,7 +8,12 @@ export function keySettings(config: RunConfig): string {
   const { model, train, data } = config;
   const tokenizer =
     data.tokenizer.kind === 'bytes' ? 'bytes' : `BPE ${formatCount(data.tokenizer.vocabSize)}`;
-  const corpus = data.corpus.kind === 'builtin' ? data.corpus.name : fileName(data.corpus.path);
+  const corpus =
+    data.corpus.kind === 'builtin'
+      ? data.corpus.name
+      : data.corpus.kind === 'dataset'
+        ? data.corpus.id
+        : fileName(data.corpus.path);
   return [
     `d${model.dModel}`,
     `${model.layers} block${model.layers === 1 ? '' : 's'}`,
@@ -27,11 +32,13 @@ function fileName(path: string): string {
 
 export const ACTIVE_STATUSES: RunStatus[] = ['running', 'queued', 'paused'];
 
-/** Wall-clock span of a run: creation to last update, or to now while it is active. */
-export function wallMs(record: RunRecord, now = Date.now()): number {
-  const start = Date.parse(record.createdAt);
-  const end = ACTIVE_STATUSES.includes(record.status) ? now : Date.parse(record.updatedAt);
-  return Math.max(0, end - start);
+/**
+ * How long a run has trained: the trainer's own clock (pauses, queueing and time stopped left
+ * out), kept on the record at checkpoints, pauses and the end, and moved on live by progress
+ * events. Undefined for runs recorded before the workbench kept it.
+ */
+export function trainedMs(record: RunRecord): number | undefined {
+  return record.elapsedMs;
 }
 
 /** What the start button says for a run in this status, or null when it cannot start. */

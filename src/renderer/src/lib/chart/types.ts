@@ -18,3 +18,9 @@ export interface ChartSeries {
 }
 
 export type AxisFormat = 'step' | 'count' | 'minutes' | 'number';
+
+/** A labelled vertical line at an x value: an event on the axis (a switch, a fork). */
+export interface ChartMarker {
+  x: number;
+  label: string;
+}

@@ -46,7 +46,28 @@ export class ExperimentDraft {
 
   #estimateSeq = 0;
 
+  /** The last import's problem, shown under the data set field. */
+  importError = $state<string | null>(null);
+
   constructor(private readonly host: Host) {}
+
+  /** Only the desktop app has a file dialog; browser mode imports with `mot datasets import`. */
+  get canImport(): boolean {
+    return this.host.kind === 'desktop';
+  }
+
+  /** Opens the file dialog; an imported dataset is added to the list and chosen. */
+  async importDataset(): Promise<void> {
+    this.importError = null;
+    try {
+      const result = await this.host.call('importDataset', {});
+      if ('canceled' in result) return;
+      this.datasets = [...this.datasets, result];
+      this.config.data.corpus = result.corpus;
+    } catch (error) {
+      this.importError = (error as Error).message;
+    }
+  }
 
   /** Presets, datasets and backends, in parallel; a failure shows but does not block the form. */
   async loadChoices(): Promise<void> {

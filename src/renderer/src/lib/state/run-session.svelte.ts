@@ -21,8 +21,9 @@ export class RunSession {
   detailError = $state.raw<ShownError | null>(null);
   /** The step the heatmaps show (nearest snapshot); null follows the newest. */
   cursor = $state<number | null>(null);
+  /** The newest LOG_LINES lines of the run's log.txt: its history, then lines as they arrive. */
   log = $state.raw<string[]>([]);
-  busy = $state<RunAction | 'fork' | null>(null);
+  busy = $state<RunAction | 'fork' | 'transition' | null>(null);
   actionError = $state.raw<ShownError | null>(null);
   readonly metrics: RunMetrics;
 
@@ -43,6 +44,8 @@ export class RunSession {
   #unsubscribe: (() => void)[] = [];
   #lastDetailRead = 0;
   #detailTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Lines that arrive while the history is read; merged after it, without repeats. */
+  #logBuffer: string[] | null = [];
 
   constructor(
     private readonly host: Host,
@@ -72,10 +75,29 @@ export class RunSession {
         }
       }),
       host.on('runLog', (event) => {
-        if (event.runId === runId) this.log = [...this.log.slice(-(LOG_LINES - 1)), event.line];
+        if (event.runId !== runId) return;
+        if (this.#logBuffer) this.#logBuffer.push(event.line);
+        else this.log = [...this.log.slice(-(LOG_LINES - 1)), event.line];
       }),
     );
     void this.loadDetail();
+    void this.loadLog();
+  }
+
+  /**
+   * Reads the log's history. A line written while the read is in flight may be both in the file
+   * and in an event; lines carry a millisecond timestamp, so equal lines are the same line.
+   */
+  async loadLog(): Promise<void> {
+    let history: string[] = [];
+    try {
+      history = (await this.host.call('readLog', { runId: this.runId, tail: LOG_LINES })).lines;
+    } catch {
+      // An unreadable log leaves the live lines; the page has nothing better to say about it.
+    }
+    const live = (this.#logBuffer ?? []).filter((line) => !history.includes(line));
+    this.#logBuffer = null;
+    this.log = [...history, ...live].slice(-LOG_LINES);
   }
 
   async loadDetail(): Promise<void> {
@@ -131,6 +153,23 @@ export class RunSession {
     this.busy = 'fork';
     try {
       const record = await this.host.call('forkRun', { runId: this.runId, step, changes });
+      this.runs.upsert(record);
+      return record;
+    } finally {
+      this.busy = null;
+    }
+  }
+
+  /** A top-1 MoE child of this MoT run (transitionRun); created, not started. */
+  async transition(options: {
+    step: number;
+    extraSteps: number;
+    capacityFactor: number;
+    loadBalanceWeight: number;
+  }): Promise<RunRecord> {
+    this.busy = 'transition';
+    try {
+      const record = await this.host.call('transitionRun', { runId: this.runId, ...options });
       this.runs.upsert(record);
       return record;
     } finally {

@@ -63,9 +63,11 @@ export class RunsState {
       let lastStep = record?.lastStep ?? 0;
       let tokens = record?.tokensSeen ?? 0;
       let best = record?.bestValidationLoss;
+      let elapsedMs = record?.elapsedMs;
       for (const r of event.records) {
         lastStep = Math.max(lastStep, r.step);
         tokens = Math.max(tokens, r.tokens);
+        if (r.type === 'train') elapsedMs = r.elapsedMs;
         if (r.type === 'eval' && (best === undefined || r.validationLoss < best)) {
           best = r.validationLoss;
         }
@@ -74,9 +76,16 @@ export class RunsState {
         record &&
         (lastStep !== record.lastStep ||
           tokens !== record.tokensSeen ||
-          best !== record.bestValidationLoss)
+          best !== record.bestValidationLoss ||
+          elapsedMs !== record.elapsedMs)
       ) {
-        this.upsert({ ...record, lastStep, tokensSeen: tokens, bestValidationLoss: best });
+        this.upsert({
+          ...record,
+          lastStep,
+          tokensSeen: tokens,
+          bestValidationLoss: best,
+          elapsedMs,
+        });
       }
     });
   }

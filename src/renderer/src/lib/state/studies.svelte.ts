@@ -1,0 +1,48 @@
+/**
+ * The studies page's list: `listStudies`, re-read (at most once a second) when a run changes
+ * status, since a study's progress is its runs' statuses. Made per page and disposed with it, so
+ * nothing polls while no one looks.
+ */
+import type { Host } from '../../../../core/api/contract';
+import type { StudySummary } from '../../../../core/api/study';
+import { toShownError, type ShownError } from '../errors';
+
+const REFRESH_GAP_MS = 1000;
+
+export class StudiesState {
+  list = $state.raw<StudySummary[]>([]);
+  loaded = $state(false);
+  error = $state.raw<ShownError | null>(null);
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #unsubscribe: () => void;
+
+  constructor(private readonly host: Host) {
+    this.#unsubscribe = host.on('runStatus', (event) => {
+      if (this.list.some((study) => study.runIds.includes(event.runId))) this.#refreshSoon();
+    });
+    void this.refresh();
+  }
+
+  async refresh(): Promise<void> {
+    try {
+      this.list = await this.host.call('listStudies', {});
+      this.error = null;
+      this.loaded = true;
+    } catch (error) {
+      this.error = toShownError(error);
+    }
+  }
+
+  #refreshSoon(): void {
+    if (this.#timer) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      void this.refresh();
+    }, REFRESH_GAP_MS);
+  }
+
+  dispose(): void {
+    this.#unsubscribe();
+    if (this.#timer) clearTimeout(this.#timer);
+  }
+}
