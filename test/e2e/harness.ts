@@ -4,7 +4,7 @@
  * reason when Chromium is absent.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -23,10 +23,19 @@ export interface Served {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts `mot serve` on a free port and resolves with the URL it prints. */
-export async function serve(
-  dataDir = join(mkdtempSync(join(tmpdir(), 'mot-e2e-')), 'data'),
-): Promise<Served> {
+/** Temporary folders made for data dirs, removed by removeTemporaryDataDirs(). */
+const temporaryRoots = new Set<string>();
+
+/**
+ * Starts `mot serve` on a free port (on a new temporary data dir unless one is given) and
+ * resolves with the URL it prints.
+ */
+export async function serve(dataDir?: string): Promise<Served> {
+  if (dataDir === undefined) {
+    const root = mkdtempSync(join(tmpdir(), 'mot-e2e-'));
+    temporaryRoots.add(root);
+    dataDir = join(root, 'data');
+  }
   const child = spawn(process.execPath, [MOT, 'serve', '--port', '0', '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -53,6 +62,16 @@ export async function serve(
   };
 }
 
+/** Deletes the data dirs serve() made, once their servers are stopped; MOT_E2E_KEEP=1 keeps them. */
+export function removeTemporaryDataDirs(): void {
+  if (process.env.MOT_E2E_KEEP) {
+    console.info(`[test/e2e] kept data dirs: ${[...temporaryRoots].join(', ')}`);
+    return;
+  }
+  for (const root of temporaryRoots) rmSync(root, { recursive: true, force: true });
+  temporaryRoots.clear();
+}
+
 export async function openBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
@@ -68,10 +87,18 @@ export async function openBrowser(): Promise<Browser> {
   });
 }
 
-/** Saves a full-page screenshot under test-results/ (kept as a CI artifact). */
+/**
+ * Saves a full-page screenshot under test-results/ (kept as a CI artifact). The app scrolls inside
+ * <main>, not the document, so the viewport grows to the view's height for the shot.
+ */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const path = join(ARTIFACTS, `${name}.png`);
+  const viewport = page.viewportSize();
+  const height = await page.evaluate(() => document.querySelector('main')?.scrollHeight ?? 0);
+  const grow = viewport !== null && height > viewport.height;
+  if (grow) await page.setViewportSize({ width: viewport.width, height: Math.min(height, 8000) });
   await page.screenshot({ path, fullPage: true });
+  if (grow) await page.setViewportSize(viewport);
   return path;
 }
