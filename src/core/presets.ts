@@ -100,6 +100,39 @@ const desktop = BASE_CONFIG;
 const study = { train: { ...desktop.train, checkpointEvery: 150 } } satisfies PartialRunConfig;
 const STUDY_NOTE = 'Study "the paper at desktop scale" (about 20 min on 2 cores)';
 
+/**
+ * The larger study for a machine with a GPU (tfjs-node-gpu): the paper's small proof of concept
+ * (d 256, 4 blocks, 4 heads, dFF 1024, context 256, MoT g 32) on Brown with a BPE vocabulary,
+ * batch 64 and 1,000 steps (16M tokens: about 10 passes over Brown's ~1.5M BPE tokens; the corpora
+ * that ship in npm packages are small, so watch validation loss for overfitting). E 64 experts of
+ * width 512 keeps E*f = g*dFF. Not timed here (no GPU on the machines this was built on): about
+ * 0.5 PFLOP of training per run, 25x the desktop study.
+ */
+const gpuModel = {
+  ...desktop.model,
+  dModel: 256,
+  heads: 4,
+  contextLength: 256,
+  dFF: 1024,
+  mot: { ...desktop.model.mot, groupSize: 32, experts: 64 },
+  moe: { ...desktop.model.moe, experts: 64 },
+};
+const gpuStudy = {
+  data: { ...desktop.data, tokenizer: { kind: 'bpe', vocabSize: 4096 } },
+  train: {
+    ...desktop.train,
+    steps: 1000,
+    batchSize: 64,
+    warmupSteps: 250,
+    evalEvery: 250,
+    checkpointEvery: 500,
+    snapshotEvery: 250,
+  },
+  backend: 'tensorflow',
+} satisfies PartialRunConfig;
+const GPU_NOTE =
+  "GPU study (the paper's small proof of concept on Brown, BPE 4096; needs tfjs-node-gpu)";
+
 export const PRESETS: Preset[] = [
   preset(
     'tiny-dense',
@@ -163,6 +196,30 @@ export const PRESETS: Preset[] = [
         ffn: 'moe',
         moe: { ...desktop.model.moe, router: 'expert-choice', capacityFactor: 1 },
       },
+    },
+  ),
+  preset(
+    'study-gpu-dense',
+    `${GPU_NOTE}: dense, d 256, 4 blocks, T 256, B 64, 1,000 steps (16M tokens).`,
+    {
+      ...gpuStudy,
+      model: gpuModel,
+    },
+  ),
+  preset(
+    'study-gpu-mot',
+    `${GPU_NOTE}: MoT g 32, E 64, f 512 (FLOP-matched), all blocks, lr 2e-3 as the paper's MoT.`,
+    {
+      ...gpuStudy,
+      model: { ...gpuModel, ffn: 'mot' },
+    },
+  ),
+  preset(
+    'study-gpu-moe',
+    `${GPU_NOTE}: Switch top-1 MoE, 64 experts of width 1024, capacity 1.25.`,
+    {
+      ...gpuStudy,
+      model: { ...gpuModel, ffn: 'moe' },
     },
   ),
   preset(
