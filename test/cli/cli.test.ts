@@ -1,29 +1,10 @@
 /** The `mot` command as a user runs it: real processes, real Brown corpus, a temporary data dir. */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const MOT = join(import.meta.dirname, '../../bin/mot.js');
-
-function mot(args: string[], dataDir?: string) {
-  const env = { ...process.env, ...(dataDir ? { MOT_DATA_DIR: dataDir } : {}) };
-  const out = spawnSync(process.execPath, [MOT, ...args], {
-    env,
-    encoding: 'utf8',
-    timeout: 240_000,
-  });
-  return { code: out.status, stdout: out.stdout, stderr: out.stderr };
-}
-
-const freshDir = () => join(mkdtempSync(join(tmpdir(), 'mot-cli-')), 'data');
-const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
-const metrics = (dataDir: string, runId: string) =>
-  readFileSync(join(dataDir, 'runs', runId, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line));
+import { freshDir, lastJson, metrics, MOT, mot } from './run-mot';
 
 describe('mot CLI: bad input', () => {
   const bad: [string, string[], RegExp][] = [

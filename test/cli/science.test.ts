@@ -1,29 +1,9 @@
 /** The paper's science from a terminal: transition tuning, checkpoint evaluations, the report, expert choice. */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const MOT = join(import.meta.dirname, '../../bin/mot.js');
-
-function mot(args: string[], dataDir?: string) {
-  const env = { ...process.env, ...(dataDir ? { MOT_DATA_DIR: dataDir } : {}) };
-  const out = spawnSync(process.execPath, [MOT, ...args], {
-    env,
-    encoding: 'utf8',
-    timeout: 240_000,
-  });
-  return { code: out.status, stdout: out.stdout, stderr: out.stderr };
-}
-
-const freshDir = () => join(mkdtempSync(join(tmpdir(), 'mot-science-')), 'data');
-const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
-const metrics = (dataDir: string, runId: string) =>
-  readFileSync(join(dataDir, 'runs', runId, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line));
+import { freshDir, lastJson, metrics, mot } from './run-mot';
 
 describe('mot transition, eval, report', () => {
   it('transition-tunes a MoT run into a child MoE run that continues its step axis', () => {

@@ -3,22 +3,9 @@
  * report on stdout (the verdict last), `--show` and `--json` on it afterwards, and bad grids
  * refused in one line before the data dir exists.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-
-const MOT = join(import.meta.dirname, '../../bin/mot.js');
-const freshDir = () => join(mkdtempSync(join(tmpdir(), 'mot-study-cli-')), 'data');
-
-function mot(args: string[], dataDir: string) {
-  const out = spawnSync(process.execPath, [MOT, ...args, '--data-dir', dataDir], {
-    encoding: 'utf8',
-    timeout: 240_000,
-  });
-  return { code: out.status, stdout: out.stdout, stderr: out.stderr };
-}
+import { freshDir, mot } from './run-mot';
 
 describe('mot study', () => {
   it('trains every run of the grid, prints the gap per budget and the verdict', () => {

@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { MoeConfig } from '../config';
 import { chooseTokens, coverageFractions, expertChoiceCapacity } from './expert-choice';
 import { gatherRows, linear, scatterRows, stopGradient } from './ops';
+import { createExperts } from './experts';
 import type { Params } from './params';
 import type { FfnLayer, FfnOptions, FfnOutput } from './ffn';
 
@@ -41,24 +42,14 @@ export class MoeFfn implements FfnLayer {
       scale,
       fanIn: dModel,
     });
-    this.w1 = [];
-    this.w2 = [];
-    for (let e = 0; e < experts; e++) {
-      this.w1.push(
-        params.create(`${name}.W1.${e}`, [dModel, expertWidth], {
-          kind: 'truncated-normal',
-          scale,
-          fanIn: dModel,
-        }),
-      );
-      this.w2.push(
-        params.create(`${name}.W2.${e}`, [expertWidth, dModel], {
-          kind: 'truncated-normal',
-          scale,
-          fanIn: expertWidth,
-        }),
-      );
-    }
+    ({ w1: this.w1, w2: this.w2 } = createExperts(
+      params,
+      name,
+      dModel,
+      expertWidth,
+      experts,
+      scale,
+    ));
   }
 
   apply(x: tf.Tensor3D, options: FfnOptions = {}): FfnOutput {
