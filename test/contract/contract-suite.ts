@@ -54,6 +54,12 @@ async function ok<T>(client: ContractClient, method: MethodName, request: unknow
   return result.value as T;
 }
 
+/** A step with no checkpoint: where a stopped run stopped decides which steps have one. */
+async function stepWithoutCheckpoint(client: ContractClient, runId: string): Promise<number> {
+  const { checkpoints } = await ok<{ checkpoints: number[] }>(client, 'getRun', { runId });
+  return Array.from({ length: 10_000 }, (_, i) => i + 1).find((s) => !checkpoints.includes(s))!;
+}
+
 async function failure(client: ContractClient, method: string, request: unknown) {
   const result = await client.call(method, request);
   if (result.ok) throw new Error(`${method} ${JSON.stringify(request)} unexpectedly succeeded`);
@@ -542,7 +548,13 @@ export function defineContractSuite(name: string, makeClient: () => Promise<Cont
       expect(out.outputs[0].tokens).toHaveLength(8);
       expect(out.companions).toHaveLength(3);
       expect(
-        (await failure(client, 'generate', { runId: run.id, step: 7, prompts: ['a'] })).code,
+        (
+          await failure(client, 'generate', {
+            runId: run.id,
+            step: await stepWithoutCheckpoint(client, run.id),
+            prompts: ['a'],
+          })
+        ).code,
       ).toBe('not_found');
     });
 
@@ -624,9 +636,14 @@ export function defineContractSuite(name: string, makeClient: () => Promise<Cont
       expect(train[99]?.layers[0]?.kind).toBe('mot'); // the parent's, copied
       expect(train[100]?.layers[0]?.kind).toBe('moe');
       expect((await failure(client, 'transitionRun', { runId: child.id })).code).toBe('conflict');
-      expect((await failure(client, 'transitionRun', { runId: run.id, step: 7 })).code).toBe(
-        'not_found',
-      );
+      expect(
+        (
+          await failure(client, 'transitionRun', {
+            runId: run.id,
+            step: await stepWithoutCheckpoint(client, run.id),
+          })
+        ).code,
+      ).toBe('not_found');
     });
 
     it('refuses a fork that changes parameter shapes or ends before it starts, writing nothing', async () => {
@@ -644,7 +661,10 @@ export function defineContractSuite(name: string, makeClient: () => Promise<Cont
         changes: { train: { steps: 10 } },
       });
       expect(short.issues?.map((i) => i.path)).toContain('changes.train.steps');
-      const missing = await failure(client, 'forkRun', { runId: run.id, step: 21 });
+      const missing = await failure(client, 'forkRun', {
+        runId: run.id,
+        step: await stepWithoutCheckpoint(client, run.id),
+      });
       expect(missing.code).toBe('not_found');
       expect(listing(client.dataDir)).toEqual(before);
     });

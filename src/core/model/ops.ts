@@ -120,13 +120,6 @@ export function sumRows(x: tf.Tensor2D): tf.Tensor1D {
   return pooled.mul(n).reshape([c]);
 }
 
-/** x[..., i] @ w[i, o] for x of any rank: flattens the leading axes, multiplies, restores them. */
-export function linearNd(x: tf.Tensor, w: tf.Tensor2D): tf.Tensor {
-  const lead = x.shape.slice(0, -1);
-  const y = linear(x.reshape([-1, w.shape[0]]) as tf.Tensor2D, w);
-  return y.reshape([...lead, w.shape[1]]);
-}
-
 /**
  * rows[n, c] = table[ids[n], c]. Gradient: dy scattered back (repeated ids add up); none for ids.
  * gatherND, not gather: on wasm it copies rows about 15x faster.
