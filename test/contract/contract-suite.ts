@@ -450,7 +450,9 @@ export function defineContractSuite(name: string, makeClient: () => Promise<Cont
         .filter((e) => e.event === 'runProgress' && e.payload.runId === run.id)
         .slice(progressBefore);
       const seconds = (stamps.at(-1)!.at - stamps[0].at) / 1000;
-      expect(progress.length).toBeLessThanOrEqual(Math.ceil(seconds * 10) + 3);
+      // Arrival times are the client's: on a loaded machine batches can arrive bunched, so the
+      // bound has slack; the server sends at most one batch per 100 ms (progress-batcher.test.ts).
+      expect(progress.length).toBeLessThanOrEqual(Math.ceil(seconds * 10) + 10);
       expect(progress.flatMap((e) => e.records).filter((r) => r.type === 'train').length).toBe(
         steps - from,
       );

@@ -501,3 +501,20 @@ describe('crash safety', () => {
     ).toBe(true);
   }, 30_000);
 });
+
+describe('RunStore: runs made by another process', () => {
+  it('adopts run folders the catalog does not know, once, without a restart', async () => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'mot-adopt-'));
+    const app = await RunStore.open(dataDir);
+    const mine = await app.create({ name: 'from the app', config: {}, ffnSummary: 'dense' });
+    // A terminal's `mot train` opens its own store on the same data dir and creates a run.
+    const terminal = await RunStore.open(dataDir);
+    const theirs = await terminal.create({ name: 'from the CLI', config: {}, ffnSummary: 'mot' });
+    expect(app.list().map((r) => r.id)).toEqual([mine.id]);
+    expect((await app.adoptNewRunFolders()).map((r) => r.id)).toEqual([theirs.id]);
+    expect(await app.adoptNewRunFolders()).toEqual([]);
+    expect(new Set(app.list().map((r) => r.id))).toEqual(new Set([mine.id, theirs.id]));
+    const reopened = await RunStore.open(dataDir);
+    expect(reopened.list()).toHaveLength(2);
+  });
+});

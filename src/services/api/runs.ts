@@ -7,7 +7,11 @@ import type { RunPatch } from '../store';
 import { type Handler, isBusy, requireRun } from './context';
 import { presetConfig, resolveRequestConfig } from './config-input';
 
-export const listRuns: Handler<'listRuns'> = async ({ store }) => store.list();
+/** Runs a terminal's `mot train` added since this process read the catalog are picked up here. */
+export const listRuns: Handler<'listRuns'> = async ({ store }) => {
+  await store.adoptNewRunFolders();
+  return store.list();
+};
 
 export const getRun: Handler<'getRun'> = async (context, { runId }) => {
   const record = requireRun(context, runId);

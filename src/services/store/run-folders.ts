@@ -105,7 +105,7 @@ export function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-async function readRunFile(runDir: string, id: string): Promise<RunRecord | undefined> {
+export async function readRunFile(runDir: string, id: string): Promise<RunRecord | undefined> {
   try {
     const record = parseRunRecord(
       JSON.parse(await fs.readFile(path.join(runDir, RUN_FILE), 'utf8')),

@@ -41,6 +41,7 @@ import {
   compareIds,
   removeLeftovers,
   runDirOf,
+  readRunFile,
   runsDirOf,
   scanRunFolders,
   tombstonePath,
@@ -49,6 +50,7 @@ import {
   type RunRecord,
   RUN_ID_PATTERN,
   assertRunId,
+  isRunId,
   newRunId,
   parseRunRecord,
 } from './run-record';
@@ -183,6 +185,31 @@ export class RunStore {
   }
 
   /** All runs, newest first (by creation time, then id: ids only resolve to the second). */
+  /**
+   * Adds runs another process created in this data dir since the catalog was read (a `mot train`
+   * in a terminal while the app is open), so they appear without a restart. Only folders the
+   * catalog does not know are read.
+   */
+  async adoptNewRunFolders(): Promise<RunRecord[]> {
+    const known = new Set(this.catalog.runs.map((run) => run.id));
+    const runsDir = runsDirOf(this.dataDir);
+    const names = await fs.readdir(runsDir).catch(() => [] as string[]);
+    const found: RunRecord[] = [];
+    for (const name of names) {
+      if (!isRunId(name) || known.has(name)) continue;
+      const record = await readRunFile(path.join(runsDir, name), name);
+      if (record) found.push(record);
+    }
+    if (found.length === 0) return [];
+    return this.catalog.transact((draft) => {
+      // A run this process created meanwhile is already there (create holds the transaction).
+      const added = found.filter((record) => !draft.runs.some((run) => run.id === record.id));
+      draft.runs.push(...added);
+      draft.runs.sort((a, b) => compareIds(a.id, b.id));
+      return added;
+    });
+  }
+
   list(): RunRecord[] {
     return [...this.catalog.runs]
       .sort((a, b) => compareIds(b.createdAt, a.createdAt) || compareIds(b.id, a.id))
