@@ -11,6 +11,7 @@ import type { RunConfig } from '../../../../core/config';
 import { toShownError, type ShownError } from '../errors';
 import type { Toasts } from './toasts.svelte';
 import { formatLoss } from '../format';
+import { Coalesced } from './coalesce';
 
 const CONFIG_FETCH_CONCURRENCY = 4;
 
@@ -28,7 +29,8 @@ export class RunsState {
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a cache; nothing renders from it
   #configFailed = new Set<string>();
   #configActive = 0;
-  #refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  /** A run the list does not know yet (made by the CLI or another window): re-read the list once. */
+  #refreshSoon = new Coalesced(() => void this.refresh(), 500);
 
   constructor(
     private readonly host: Host,
@@ -36,7 +38,7 @@ export class RunsState {
   ) {
     host.on('runStatus', (event) => {
       const previous = this.byId(event.runId);
-      if (!previous) this.#refreshSoon();
+      if (!previous) this.#refreshSoon.request();
       this.upsert(event.record);
       if (previous?.status === event.status) return;
       const name = event.record.name;
@@ -59,7 +61,7 @@ export class RunsState {
     });
     host.on('runProgress', (event) => {
       const record = this.byId(event.runId);
-      if (!record) this.#refreshSoon();
+      if (!record) this.#refreshSoon.request();
       let lastStep = record?.lastStep ?? 0;
       let tokens = record?.tokensSeen ?? 0;
       let best = record?.bestValidationLoss;
@@ -88,15 +90,6 @@ export class RunsState {
         });
       }
     });
-  }
-
-  /** A run the list does not know yet (made by the CLI or another window): re-read the list once. */
-  #refreshSoon(): void {
-    if (this.#refreshTimer) return;
-    this.#refreshTimer = setTimeout(() => {
-      this.#refreshTimer = null;
-      void this.refresh();
-    }, 500);
   }
 
   byId(runId: string): RunRecord | undefined {

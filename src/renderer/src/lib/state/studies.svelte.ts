@@ -6,6 +6,7 @@
 import type { Host } from '../../../../core/api/contract';
 import type { StudySummary } from '../../../../core/api/study';
 import { toShownError, type ShownError } from '../errors';
+import { Coalesced } from './coalesce';
 
 const REFRESH_GAP_MS = 1000;
 
@@ -13,12 +14,13 @@ export class StudiesState {
   list = $state.raw<StudySummary[]>([]);
   loaded = $state(false);
   error = $state.raw<ShownError | null>(null);
-  #timer: ReturnType<typeof setTimeout> | null = null;
+  #refreshSoon = new Coalesced(() => void this.refresh(), REFRESH_GAP_MS);
   #unsubscribe: () => void;
 
   constructor(private readonly host: Host) {
     this.#unsubscribe = host.on('runStatus', (event) => {
-      if (this.list.some((study) => study.runIds.includes(event.runId))) this.#refreshSoon();
+      if (this.list.some((study) => study.runIds.includes(event.runId)))
+        this.#refreshSoon.request();
     });
     void this.refresh();
   }
@@ -33,16 +35,8 @@ export class StudiesState {
     }
   }
 
-  #refreshSoon(): void {
-    if (this.#timer) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      void this.refresh();
-    }, REFRESH_GAP_MS);
-  }
-
   dispose(): void {
     this.#unsubscribe();
-    if (this.#timer) clearTimeout(this.#timer);
+    this.#refreshSoon.cancel();
   }
 }

@@ -5,13 +5,14 @@
 import type { Host } from '../../../../core/api/contract';
 import type { StudyDetail } from '../../../../core/api/study';
 import { toShownError, type ShownError } from '../errors';
+import { Coalesced } from './coalesce';
 
 const REFRESH_GAP_MS = 1000;
 
 export class StudySession {
   detail = $state.raw<StudyDetail | null>(null);
   error = $state.raw<ShownError | null>(null);
-  #timer: ReturnType<typeof setTimeout> | null = null;
+  #refreshSoon = new Coalesced(() => void this.load(), REFRESH_GAP_MS);
   #unsubscribe: () => void;
 
   constructor(
@@ -19,7 +20,7 @@ export class StudySession {
     readonly studyId: string,
   ) {
     this.#unsubscribe = host.on('runStatus', (event) => {
-      if (this.detail?.runs.some((run) => run.runId === event.runId)) this.#refreshSoon();
+      if (this.detail?.runs.some((run) => run.runId === event.runId)) this.#refreshSoon.request();
     });
     void this.load();
   }
@@ -33,16 +34,8 @@ export class StudySession {
     }
   }
 
-  #refreshSoon(): void {
-    if (this.#timer) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      void this.load();
-    }, REFRESH_GAP_MS);
-  }
-
   dispose(): void {
     this.#unsubscribe();
-    if (this.#timer) clearTimeout(this.#timer);
+    this.#refreshSoon.cancel();
   }
 }
