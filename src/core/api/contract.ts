@@ -25,7 +25,20 @@ const studyId = v.pipe(
   v.string(),
   v.regex(RUN_ID_PATTERN, 'must be a study id like 20261129-044512-ab12'),
 );
-const step = v.pipe(v.number(), v.integer(), v.minValue(0));
+/** A step number: JSON can carry 1e308, which is an "integer" but names no step. */
+const step = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
+
+/**
+ * Lengths of the free text a user types (in UTF-16 code units, as String.length counts them):
+ * the renderer refuses longer input before sending, the Node side rejects it as invalid_request.
+ */
+export const TEXT_LIMITS = {
+  runName: 120,
+  tag: 40,
+  tags: 32,
+  notes: 20_000,
+  prompt: 4000,
+} as const;
 /** Values per config path; expandGrid checks the paths and every config they give. */
 const grid = v.pipe(
   v.custom<Record<string, unknown>>(isPlainObject, 'must be an object: {"config.path": [values]}'),
@@ -107,14 +120,16 @@ export const METHODS = {
   updateRun: method<RunRecord>()(
     v.strictObject({
       runId,
-      name: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(120))),
+      name: v.optional(
+        v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(TEXT_LIMITS.runName)),
+      ),
       tags: v.optional(
         v.pipe(
-          v.array(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(40))),
-          v.maxLength(32),
+          v.array(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(TEXT_LIMITS.tag))),
+          v.maxLength(TEXT_LIMITS.tags),
         ),
       ),
-      notes: v.optional(v.pipe(v.string(), v.maxLength(20_000))),
+      notes: v.optional(v.pipe(v.string(), v.maxLength(TEXT_LIMITS.notes))),
     }),
   ),
   /** Queues a created, stopped, interrupted or failed run (resuming from its last checkpoint). */
@@ -162,7 +177,7 @@ export const METHODS = {
       runId,
       step: v.optional(step),
       prompts: v.pipe(
-        v.array(v.pipe(v.string(), v.maxLength(4000))),
+        v.array(v.pipe(v.string(), v.maxLength(TEXT_LIMITS.prompt))),
         v.minLength(1),
         v.maxLength(64),
       ),
