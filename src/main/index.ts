@@ -19,7 +19,7 @@ import { contentSecurityPolicy } from '../core/api/csp';
 import { Workbench } from '../services/workbench';
 import { registerApi } from './api';
 import { allowedExternalUrl } from './external-links';
-import { utilityTrainerLauncher } from './trainer-launcher';
+import { utilityTaskLauncher, utilityTrainerLauncher } from './trainer-launcher';
 
 /** Also names the data folder: userData is `~/.config/MoT Workbench` on Linux. */
 const APP_NAME = 'MoT Workbench';
@@ -167,6 +167,7 @@ if (!app.requestSingleInstanceLock()) {
       // The same store as the CLI and `mot serve`; runs left running by a crash become interrupted.
       workbench = await Workbench.open(app.getPath('userData'), {
         launcher: utilityTrainerLauncher(),
+        taskLauncher: utilityTaskLauncher(),
         pickDatasetFile,
       });
       registerApi(workbench, isAppUrl, () => mainWindow?.webContents);

@@ -32,6 +32,8 @@ export interface CreateStudyInput {
   base: RunConfig;
   preset?: string;
   grid: StudyGrid;
+  /** Throws for a config this machine cannot run (the memory guard); called before any run is made. */
+  checkConfig?: (config: RunConfig) => void;
 }
 
 /**
@@ -50,6 +52,7 @@ export async function createStudy(store: RunStore, input: CreateStudyInput): Pro
     ),
   );
   if (issues.length > 0) throw new ConfigError(issues);
+  for (const point of points) input.checkConfig?.(point.config);
 
   const made: RunRecord[] = [];
   const byIdentity = new Map<string, string>();

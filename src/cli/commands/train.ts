@@ -4,6 +4,7 @@ import { BASE_CONFIG, findPreset } from '../../core/presets';
 import type { TrainRecord } from '../../core/train/metrics';
 import { selectBackend } from '../../services/backends';
 import { loadCorpus } from '../../services/corpora';
+import { assertFitsMemory, memoryLimitBytes } from '../../services/memory-guard';
 import { readRunConfig } from '../../services/run-data';
 import { RunStore, resolveDataDir } from '../../services/store';
 import { trainStoredRun } from '../../services/training';
@@ -23,6 +24,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (!values.preset && !values.config)
     throw new UsageError('give --preset NAME or --config FILE (see `mot presets`)');
   const config = buildConfig(values);
+  assertFitsMemory(config, memoryLimitBytes());
 
   // Everything that can fail on bad input fails here, before the data dir is touched.
   await selectBackend(config.backend);
@@ -51,6 +53,7 @@ export async function resumeCommand(argv: string[]): Promise<void> {
       `run ${runId} is marked running; if no process trains it, it was interrupted: reopen the app or server to mark it so`,
     );
   const config = readRunConfig(store, runId);
+  assertFitsMemory(config, memoryLimitBytes(), `run ${runId}`);
   await trainWithProgress(store, runId, config, true);
 }
 

@@ -54,6 +54,10 @@ const configInput = v.pipe(
   v.record(v.string(), v.unknown()),
 );
 const empty = v.strictObject({});
+const generationId = v.pipe(
+  v.string(),
+  v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, - or _'),
+);
 
 /** A method: its request schema and (as a phantom type) its response. */
 export interface MethodSpec<Req extends v.GenericSchema, Res> {
@@ -186,8 +190,12 @@ export const METHODS = {
       topK: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65536)), 40),
       seed: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 31 - 1)), 0),
       discrete: v.optional(v.boolean(), false),
+      /** Names this generation for cancelGeneration (the caller picks it, unique while it runs). */
+      generationId: v.optional(generationId),
     }),
   ),
+  /** Ends a running generation now; it answers `canceled`. `canceled: false` when none ran. */
+  cancelGeneration: method<{ canceled: boolean }>()(v.strictObject({ generationId })),
   listDatasets: method<DatasetInfo[]>()(empty),
   /**
    * Imports a .txt / .jsonl file the user picks in the desktop app's file dialog (requests carry no
@@ -246,7 +254,14 @@ export type EventName = keyof Events;
 export const EVENT_NAMES: EventName[] = ['runStatus', 'runProgress', 'runLog'];
 
 export type ApiErrorCode =
-  'invalid_request' | 'not_found' | 'conflict' | 'failed' | 'unknown_method' | 'unauthorized';
+  | 'invalid_request'
+  | 'not_found'
+  | 'conflict'
+  | 'failed'
+  | 'unknown_method'
+  | 'unauthorized'
+  /** The caller canceled the call (cancelGeneration). */
+  | 'canceled';
 export interface ApiError {
   code: ApiErrorCode;
   message: string;
