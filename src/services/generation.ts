@@ -1,8 +1,7 @@
 /**
- * Text from a run's checkpoint, on the best backend of this process. A task process runs it for
- * the workbench (so a long generation never holds up other calls); `mot generate` runs it in its
- * own process. A MoT model decodes in full groups, the empty rows filled with held-out
- * validation text (see core/generate).
+ * Text from a run's checkpoint, on the best backend of this process: a task process runs it for
+ * the workbench, so a long generation never holds up other calls. A MoT model decodes in full
+ * groups, the empty rows filled with held-out validation text (see core/generate).
  */
 import type { ValidRequestOf } from '../core/api/contract';
 import { generate as generateText, type GenerationResult } from '../core/generate';

@@ -6,6 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiResult } from '../../src/core/api/contract';
 import { Workbench } from '../../src/services/workbench';
@@ -78,8 +79,11 @@ describe('generation off the serving thread', () => {
     expect(await first).toMatchObject({ ok: false, error: { code: 'canceled' } });
   });
 
-  it('probes the backends in a task process', async () => {
+  it('probes the backends in a task process: none is loaded into the serving one', async () => {
     const result = await workbench.handle('backendInfo', {});
+    // Generation and the probe loaded wasm (and tfjs-node where installed) over there, not here.
+    expect(tf.findBackendFactory('wasm')).toBeFalsy();
+    expect(tf.findBackendFactory('tensorflow')).toBeFalsy();
     expect(result).toMatchObject({ ok: true });
     const names = (result as { value: { name: string; available: boolean }[] }).value;
     expect(names.map((b) => b.name)).toEqual(['tensorflow', 'webgpu', 'wasm', 'cpu']);

@@ -10,7 +10,7 @@ import { RunStore, resolveDataDir } from '../../services/store';
 import { trainStoredRun } from '../../services/training';
 import { backendFlag, numberFlag, parse, requireFlag, UsageError } from '../args';
 import { readJsonFile } from '../files';
-import { formatDuration, progress, result } from '../output';
+import { formatDuration, onOutputClosed, progress, result } from '../output';
 
 export async function trainCommand(argv: string[]): Promise<void> {
   const { values } = parse(argv, {
@@ -92,12 +92,19 @@ export async function trainWithProgress(
   let lastPrint = 0;
   let lastValidation: number | null = null;
   let stopTrainer: (() => void) | null = null;
+  let stopRequested = false;
+  const stop = () => {
+    stopRequested = true;
+    stopTrainer?.();
+  };
   const onSignal = () => {
     progress('stopping after this step (a final checkpoint is written)...');
-    stopTrainer?.();
+    stop();
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // Nobody reads the progress any more (`mot train | head`): stop the same way.
+  const offOutputClosed = onOutputClosed(stop);
   const print = (r: TrainRecord) => {
     const remaining =
       ((config.train.steps - r.step) * r.elapsedMs) / Math.max(1, r.step - startStep);
@@ -117,6 +124,7 @@ export async function trainWithProgress(
         onStart: ({ backend, fromStep, trainer }) => {
           startStep = fromStep;
           stopTrainer = () => trainer.stop();
+          if (stopRequested) trainer.stop();
           progress(
             `backend ${backend.name}: ${backend.detail}${backend.skipped.map((s) => `; ${s.name} skipped (${s.detail})`).join('')}`,
           );
@@ -141,5 +149,6 @@ export async function trainWithProgress(
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    offOutputClosed();
   }
 }
