@@ -39,7 +39,7 @@ function cspMetaTag(): Plugin {
  * - preload: CommonJS named `.cjs`. A sandboxed preload is not an ES module: Electron runs it as
  *   a script with a limited `require`, so it must be one self-contained CommonJS file that
  *   requires `electron` alone (checked by test/main/preload.test.ts on the built file).
- * - renderer: a plain web page, root src/renderer, written to out/renderer.
+ * - renderer: a plain web page, root src/renderer, written to out/renderer, minified.
  */
 export default defineConfig({
   main: {
@@ -68,6 +68,8 @@ export default defineConfig({
   renderer: {
     root: resolve('src/renderer'),
     build: {
+      // electron-vite leaves every build unminified; the page is what users download and parse.
+      minify: true,
       rolldownOptions: {
         input: { index: resolve('src/renderer/index.html') },
       },

@@ -62,6 +62,15 @@ describe('app:// serves the built renderer', () => {
     }
   });
 
+  it('is the minified production build', () => {
+    const scripts = readdirSync(join(rendererDir, 'assets')).filter((a) => a.endsWith('.js'));
+    for (const script of scripts) {
+      const code = readFileSync(join(rendererDir, 'assets', script), 'utf8');
+      // Unminified, the bundle averages ~40 characters a line; minified, thousands.
+      expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
+    }
+  });
+
   it('answers HEAD without a body and refuses other methods', async () => {
     const head = await get(APP_ENTRY_URL, 'HEAD');
     expect(head.status).toBe(200);
