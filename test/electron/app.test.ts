@@ -63,7 +63,8 @@ describe.skipIf(skipReason !== undefined)(
       // sandboxed by webPreferences (no Node), which is what this suite checks.
       const runningAsRoot = process.getuid?.() === 0;
       // Load the built files even if this shell came from `electron-vite dev`.
-      const { ELECTRON_RENDERER_URL: _devServerUrl, ...env } = process.env;
+      // And keep its data under the throwaway config folder, whatever this shell sets.
+      const { ELECTRON_RENDERER_URL: _devServerUrl, MOT_DATA_DIR: _dataDir, ...env } = process.env;
       app = await _electron.launch({
         executablePath: electron.path,
         args: [...(runningAsRoot ? ['--no-sandbox'] : []), mainEntry],
@@ -82,6 +83,7 @@ describe.skipIf(skipReason !== undefined)(
 
     it('shows the MoT Workbench window with its empty state', async () => {
       expect(await page.title()).toBe('MoT Workbench');
+      expect(page.url()).toBe('app://workbench/index.html');
       await expect
         .poll(() => page.textContent('body'))
         .toContain('npx mot train --preset tiny-mot');

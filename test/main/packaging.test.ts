@@ -76,7 +76,8 @@ describe('electron-builder.config.js', () => {
   });
 });
 
-describe('the packaged app', () => {
+// The Linux app folder is packed where Linux runs; the release workflow packs each OS for real.
+describe.skipIf(process.platform !== 'linux')('the packaged app', () => {
   let work: string;
   let archive: string;
   let files: string[];
