@@ -6,10 +6,13 @@
  * `app://workbench` origin with a strict CSP, no navigation, no new windows, no permissions, and
  * only allow-listed https links handed to the system browser.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BrowserWindow, app, dialog, protocol, session, shell } from 'electron';
+import type { BackendInfo } from '../core/api/contract';
 import { Workbench } from '../services/workbench';
 import { registerApi } from './api';
+import { installAppMenu, showWelcome, type AboutSource } from './app-menu';
 import { APP_SCHEME, appUrlMatcher } from './app-origin';
 import { appProtocolHandler } from './app-protocol';
 import { appDataDir } from './data-dir';
@@ -110,13 +113,30 @@ if (!app.requestSingleInstanceLock()) {
     .then(async () => {
       hardenSession();
       // The same store and the same data-dir rule as the CLI and `mot serve`; runs left running
-      // by a crash become interrupted.
-      workbench = await Workbench.open(appDataDir(), {
+      // by a crash become interrupted. Opening creates the folder on the first start.
+      const dataDir = appDataDir();
+      const firstRun = !existsSync(join(dataDir, 'catalog.json'));
+      const opened = await Workbench.open(dataDir, {
         launcher: utilityTrainerLauncher(),
         pickDatasetFile,
       });
-      registerApi(workbench, isAppUrl, () => mainWindow?.webContents);
+      workbench = opened;
+      registerApi(opened, isAppUrl, () => mainWindow?.webContents);
+      const about: AboutSource = {
+        dataDir,
+        backends: async () => {
+          const result = await opened.handle('backendInfo', {});
+          return result.ok ? (result.value as BackendInfo[]) : [];
+        },
+        window: () => mainWindow,
+      };
+      installAppMenu(about);
       showMainWindow();
+      if (firstRun) {
+        mainWindow?.once('ready-to-show', () => {
+          showWelcome(about).catch((error: unknown) => console.error(error));
+        });
+      }
       // Both only once the Workbench is open: a window before it would have no API to call.
       app.on('second-instance', showMainWindow);
       // macOS: clicking the dock icon with no window open makes a new one.
