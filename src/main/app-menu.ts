@@ -5,12 +5,15 @@
 import { Menu, app, dialog, type BrowserWindow, type MenuItemConstructorOptions } from 'electron';
 import type { BackendInfo } from '../core/api/contract';
 import { aboutDetail, welcomeDetail, type AboutFacts } from './about';
+import { SAMPLE_STUDY_PRESET, sampleStudyRequest } from './first-run';
 
 export interface AboutSource {
   dataDir: string;
   /** The backend probe, through the API (so it runs wherever the API runs it). */
   backends(): Promise<BackendInfo[]>;
   window(): BrowserWindow | undefined;
+  /** Creates a study through the API. */
+  createStudy(request: unknown): Promise<{ ok: true } | { ok: false; message: string }>;
 }
 
 async function facts(source: AboutSource): Promise<AboutFacts> {
@@ -23,19 +26,39 @@ async function facts(source: AboutSource): Promise<AboutFacts> {
   };
 }
 
-async function showBox(source: AboutSource, message: string, detail: string): Promise<void> {
-  const options = { type: 'info' as const, title: app.getName(), message, detail, buttons: ['OK'] };
+/** Shows an info box; resolves to the index of the button pressed. */
+async function showBox(
+  source: AboutSource,
+  message: string,
+  detail: string,
+  buttons = ['OK'],
+): Promise<number> {
+  const options = { type: 'info' as const, title: app.getName(), message, detail, buttons };
   const window = source.window();
-  await (window ? dialog.showMessageBox(window, options) : dialog.showMessageBox(options));
+  const { response } = await (window
+    ? dialog.showMessageBox(window, options)
+    : dialog.showMessageBox(options));
+  return response;
 }
 
 export async function showAbout(source: AboutSource): Promise<void> {
   await showBox(source, app.getName(), aboutDetail(await facts(source)));
 }
 
-/** Shown once, on the first start with a new data dir. */
+/** Shown once, on the first start with a new data dir; offers the sample study. */
 export async function showWelcome(source: AboutSource): Promise<void> {
-  await showBox(source, `Welcome to ${app.getName()}`, welcomeDetail(await facts(source)));
+  const detail = `${welcomeDetail(await facts(source))}\n\nCreate a sample study (dense vs MoT over four budgets on ${SAMPLE_STUDY_PRESET}, not started yet)?`;
+  const pressed = await showBox(source, `Welcome to ${app.getName()}`, detail, [
+    'Create the sample study',
+    'Not now',
+  ]);
+  if (pressed !== 0) return;
+  const created = await source.createStudy(sampleStudyRequest());
+  await showBox(
+    source,
+    created.ok ? 'Sample study created' : 'Could not create the sample study',
+    created.ok ? 'Open Studies to see its runs and start it.' : created.message,
+  );
 }
 
 export function installAppMenu(source: AboutSource): void {

@@ -129,6 +129,10 @@ if (!app.requestSingleInstanceLock()) {
           return result.ok ? (result.value as BackendInfo[]) : [];
         },
         window: () => mainWindow,
+        createStudy: async (request) => {
+          const result = await opened.handle('createStudy', request);
+          return result.ok ? { ok: true } : { ok: false, message: result.error.message };
+        },
       };
       installAppMenu(about);
       showMainWindow();

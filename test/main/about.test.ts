@@ -1,7 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BackendInfo } from '../../src/core/api/contract';
 import { aboutDetail, backendInUse, backendLines, welcomeDetail } from '../../src/main/about';
+import { sampleStudyRequest } from '../../src/main/first-run';
 import { probeBackends } from '../../src/services/backends';
+import { Workbench } from '../../src/services/workbench';
 
 const gpuBox: BackendInfo[] = [
   {
@@ -52,5 +57,24 @@ describe('About and first run', () => {
     expect(text).toContain('MOT_DATA_DIR');
     for (const b of backends) expect(text).toContain(`${b.available ? '✓' : '✗'} ${b.name}:`);
     expect(text).toContain('✓ wasm:');
+  });
+});
+
+describe('the sample study the welcome offers', () => {
+  it('is a valid crossover study on tiny-mot, created without starting', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mot-sample-'));
+    const workbench = await Workbench.open(dir);
+    try {
+      const result = await workbench.handle('createStudy', sampleStudyRequest());
+      if (!result.ok) throw new Error(result.error.message);
+      const runs = await workbench.handle('listRuns', {});
+      if (!runs.ok) throw new Error(runs.error.message);
+      const records = runs.value as { status: string }[];
+      expect(records.length).toBe(8); // dense and MoT at four budgets
+      expect(new Set(records.map((r) => r.status))).toEqual(new Set(['created']));
+    } finally {
+      await workbench.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -36,6 +36,7 @@ interface Report {
   menus: number;
   welcome?: string;
   welcomeDetail?: string;
+  afterWelcome?: string;
   errors: string[];
 }
 
@@ -79,6 +80,7 @@ describe('the built main process', () => {
     expect(report.welcome).toBe('Welcome to MoT Workbench');
     expect(report.welcomeDetail).toContain(join(work, 'data'));
     expect(report.welcomeDetail).toMatch(/✓ wasm:/);
+    expect(report.afterWelcome).toBe('Sample study created');
   });
 
   it('registers app:// as a privileged scheme before ready and loads the page from it', () => {
