@@ -35,6 +35,10 @@ const config = {
     'node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm',
   ],
   asar: true,
+  // The one native addon, tfjs-node(-gpu)'s, is built on N-API, which is ABI-stable across Node
+  // and Electron: its prebuilt binary loads as installed, so nothing is recompiled at package
+  // time. (An addon on the plain V8 ABI would need this back on.)
+  npmRebuild: false,
   // Native code cannot be loaded from inside an asar archive: the tfjs-node(-gpu) addon (with
   // its libtensorflow), any other `.node` addon the engine gains, and tfjs-backend-wasm's .wasm.
   asarUnpack: [
