@@ -56,6 +56,8 @@ const config = {
     enableEmbeddedAsarIntegrityValidation: true,
     enableCookieEncryption: true,
     grantFileProtocolExtraPrivileges: false,
+    // Flipping fuses breaks Electron's ad-hoc signature; unsigned arm64 macOS builds need a new one.
+    resetAdHocDarwinSignature: true,
   },
   linux: {
     target: ['AppImage', 'deb'],
