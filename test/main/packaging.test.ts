@@ -6,8 +6,9 @@
  * app and its production dependencies only, with native code unpacked; and the training process
  * from inside it must train a run in plain Node, which shows nothing it needs was left out.
  *
- * What only a real Electron can show (the fuses flipped, the window opening) is left to the
- * release workflow, which builds the installers from this same config.
+ * The stand-in carries a fuse wire like Electron's, so the packer's fuse step runs for real too.
+ * What only a real Electron can show (that it honours the fuses, the window opening) is left to
+ * the release workflow, which builds the installers from this same config.
  */
 import {
   chmodSync,
@@ -41,6 +42,20 @@ async function validate(candidate: unknown): Promise<void> {
   };
   const { DebugLogger } = require('builder-util') as { DebugLogger: new (on: boolean) => unknown };
   await validateConfiguration(candidate, new DebugLogger(false));
+}
+
+/** @electron/fuses' marker; the wire after it is: version, length, one byte per fuse. */
+const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
+/** Electron's shipped fuse states, in FuseV1Options order ('1' on, '0' off). */
+const ELECTRON_DEFAULT_FUSES = '10110001';
+
+function standInElectron(): Buffer {
+  return Buffer.concat([
+    Buffer.from(`#!/bin/sh\n# ${FUSE_SENTINEL}`),
+    Buffer.from([1, ELECTRON_DEFAULT_FUSES.length]),
+    Buffer.from(ELECTRON_DEFAULT_FUSES),
+    Buffer.from('\n'),
+  ]);
 }
 
 describe('electron-builder.config.js', () => {
@@ -94,10 +109,12 @@ describe.skipIf(process.platform !== 'linux')('the packaged app', () => {
       await buildApp({ root: REPO_ROOT, logLevel: 'warn' });
     }
     work = mkdtempSync(join(tmpdir(), 'mot-pack-'));
-    // A stand-in for Electron's unpacked distribution: the packer only copies and renames it.
+    // A stand-in for Electron's unpacked distribution: the packer copies and renames it, and
+    // flips the fuses in it, so it carries a fuse wire as Electron's binary does (at Electron's
+    // defaults) and nothing else.
     const electronDist = join(work, 'electron-dist');
     mkdirSync(electronDist);
-    writeFileSync(join(electronDist, 'electron'), '#!/bin/sh\n');
+    writeFileSync(join(electronDist, 'electron'), standInElectron());
     chmodSync(join(electronDist, 'electron'), 0o755);
     const { build, Platform } = await import('electron-builder');
     await build({
@@ -108,8 +125,6 @@ describe.skipIf(process.platform !== 'linux')('the packaged app', () => {
         ...config,
         electronDist,
         electronVersion: require('electron/package.json').version as string,
-        // The fuse wire lives in the real binary; the stand-in has none.
-        electronFuses: undefined,
         directories: { ...config.directories, output: join(work, 'dist') },
       },
     });
@@ -162,6 +177,32 @@ describe.skipIf(process.platform !== 'linux')('the packaged app', () => {
     for (const dev of [...Object.keys(pkg.devDependencies), 'tsx', 'esbuild', 'ws']) {
       expect(packaged.has(`node_modules/${dev}`), dev).toBe(false);
     }
+  });
+
+  it('flips the fuses in the packaged executable', async () => {
+    const { getCurrentFuseWire, FuseV1Options } = require('@electron/fuses') as {
+      getCurrentFuseWire(path: string): Promise<Record<number, number>>;
+      FuseV1Options: Record<string, number>;
+    };
+    const wire = await getCurrentFuseWire(join(work, 'dist', 'linux-unpacked', 'mot-workbench'));
+    const state = (name: string) => String.fromCharCode(wire[FuseV1Options[name]]);
+    expect({
+      runAsNode: state('RunAsNode'),
+      cookieEncryption: state('EnableCookieEncryption'),
+      nodeOptions: state('EnableNodeOptionsEnvironmentVariable'),
+      inspect: state('EnableNodeCliInspectArguments'),
+      asarIntegrity: state('EnableEmbeddedAsarIntegrityValidation'),
+      onlyFromAsar: state('OnlyLoadAppFromAsar'),
+      fileProtocolPrivileges: state('GrantFileProtocolExtraPrivileges'),
+    }).toEqual({
+      runAsNode: '0',
+      cookieEncryption: '1',
+      nodeOptions: '0',
+      inspect: '0',
+      asarIntegrity: '1',
+      onlyFromAsar: '1',
+      fileProtocolPrivileges: '0',
+    });
   });
 
   it('unpacks native code and the wasm binaries from the asar', () => {
