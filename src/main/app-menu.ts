@@ -4,6 +4,7 @@
  */
 import { Menu, app, dialog, type BrowserWindow, type MenuItemConstructorOptions } from 'electron';
 import type { BackendInfo } from '../core/api/contract';
+import type { Workbench } from '../services/workbench';
 import { aboutDetail, welcomeDetail, type AboutFacts } from './about';
 import { SAMPLE_STUDY_PRESET, sampleStudyRequest } from './first-run';
 
@@ -14,6 +15,25 @@ export interface AboutSource {
   window(): BrowserWindow | undefined;
   /** Creates a study through the API. */
   createStudy(request: unknown): Promise<{ ok: true } | { ok: false; message: string }>;
+}
+
+/** The About facts, read through the Workbench API. */
+export function aboutSource(
+  workbench: Workbench,
+  window: () => BrowserWindow | undefined,
+): AboutSource {
+  return {
+    dataDir: workbench.dataDir,
+    backends: async () => {
+      const result = await workbench.handle('backendInfo', {});
+      return result.ok ? (result.value as BackendInfo[]) : [];
+    },
+    window,
+    createStudy: async (request) => {
+      const result = await workbench.handle('createStudy', request);
+      return result.ok ? { ok: true } : { ok: false, message: result.error.message };
+    },
+  };
 }
 
 async function facts(source: AboutSource): Promise<AboutFacts> {

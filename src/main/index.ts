@@ -9,10 +9,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BrowserWindow, app, dialog, protocol, session, shell } from 'electron';
-import type { BackendInfo } from '../core/api/contract';
 import { Workbench } from '../services/workbench';
 import { registerApi } from './api';
-import { installAppMenu, showWelcome, type AboutSource } from './app-menu';
+import { aboutSource, installAppMenu, showWelcome } from './app-menu';
 import { APP_SCHEME, appUrlMatcher } from './app-origin';
 import { appProtocolHandler } from './app-protocol';
 import { appDataDir } from './data-dir';
@@ -122,18 +121,7 @@ if (!app.requestSingleInstanceLock()) {
       });
       workbench = opened;
       registerApi(opened, isAppUrl, () => mainWindow?.webContents);
-      const about: AboutSource = {
-        dataDir,
-        backends: async () => {
-          const result = await opened.handle('backendInfo', {});
-          return result.ok ? (result.value as BackendInfo[]) : [];
-        },
-        window: () => mainWindow,
-        createStudy: async (request) => {
-          const result = await opened.handle('createStudy', request);
-          return result.ok ? { ok: true } : { ok: false, message: result.error.message };
-        },
-      };
+      const about = aboutSource(opened, () => mainWindow);
       installAppMenu(about);
       showMainWindow();
       if (firstRun) {
