@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiResult } from '../../src/core/api/contract';
+import { startWorkbenchServer } from '../../src/services/server/workbench-server';
 import { Workbench } from '../../src/services/workbench';
+import WebSocket from 'ws';
 
 let workbench: Workbench;
 let runId: string;
@@ -77,6 +79,27 @@ describe('generation off the serving thread', () => {
     expect(second).toMatchObject({ ok: false, error: { code: 'conflict' } });
     await workbench.handle('cancelGeneration', { generationId: 'twin' });
     expect(await first).toMatchObject({ ok: false, error: { code: 'canceled' } });
+  });
+
+  it('a WebSocket that closes cancels the generations it was waiting for', async () => {
+    const staticDir = mkdtempSync(join(tmpdir(), 'mot-static-'));
+    const server = await startWorkbenchServer({ api: workbench, staticDir });
+    try {
+      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`);
+      await new Promise((resolve) => ws.once('open', resolve));
+      const request = { runId, ...LONG, generationId: 'socket-long' };
+      ws.send(JSON.stringify({ id: 1, method: 'generate', request }));
+      await pause(300);
+      ws.close();
+      await pause(300);
+      // Already ended by the disconnect: nothing left to cancel.
+      expect(await workbench.handle('cancelGeneration', { generationId: 'socket-long' })).toEqual({
+        ok: true,
+        value: { canceled: false },
+      });
+    } finally {
+      await server.close();
+    }
   });
 
   it('probes the backends in a task process: none is loaded into the serving one', async () => {

@@ -147,11 +147,17 @@ function serveClient(ws: WebSocket, api: ApiEndpoint): void {
   const unsubscribe = EVENT_NAMES.map((event) =>
     api.on(event, (payload) => send({ event, payload } as ServerMessage)),
   );
-  ws.on('close', () => unsubscribe.forEach((off) => off()));
+  // Generations this connection is waiting for: nobody will read them once it closes.
+  const generations = new Set<string>();
+  const connection = (connections += 1);
+  ws.on('close', () => {
+    unsubscribe.forEach((off) => off());
+    for (const generationId of generations)
+      void api.handle('cancelGeneration', { generationId }).catch(() => {});
+  });
   // A malformed frame (too large, invalid UTF-8, unmasked, an oversized control frame) is a
   // protocol error of this connection: ws closes it with the matching code (1009, 1007, 1002)
-  // and then reports it here.
-  // Without a listener the error would be thrown and end the whole server.
+  // and then reports it here. Without a listener the error would end the whole server.
   ws.on('error', () => {});
   ws.on('message', (data, isBinary) => {
     const call = parseCall(isBinary ? null : data.toString());
@@ -168,14 +174,30 @@ function serveClient(ws: WebSocket, api: ApiEndpoint): void {
       });
       return;
     }
+    const request = nameGeneration(call, `ws${connection}-${call.id}`);
+    const generationId = (request as { generationId?: unknown } | null)?.generationId;
+    if (typeof generationId === 'string') generations.add(generationId);
     api
-      .handle(call.method, call.request)
+      .handle(call.method, request)
       .catch((error: unknown) => ({
         ok: false as const,
         error: { code: 'failed' as const, message: String(error) },
       }))
-      .then((result) => send({ id: call.id, result }));
+      .then((result) => {
+        if (typeof generationId === 'string') generations.delete(generationId);
+        send({ id: call.id, result });
+      });
   });
+}
+
+let connections = 0;
+
+/** A generate call without a generationId gets one, so closing the socket can cancel it. */
+function nameGeneration(call: CallMessage, fallback: string): unknown {
+  const { method, request } = call;
+  if (method !== 'generate' || typeof request !== 'object' || request === null) return request;
+  if (Array.isArray(request) || 'generationId' in request) return request;
+  return { ...request, generationId: fallback };
 }
 
 function parseCall(text: string | null): CallMessage | null {

@@ -59,6 +59,8 @@ export class TaskPool {
       this.jobs.set(id, { worker, type: task.type, cancelKey, resolve, reject });
     });
     if (cancelKey !== undefined) this.byCancelKey.set(cancelKey, id);
+    // It may be answered (canceled, closed, crashed) before the process is ready: not unhandled.
+    done.catch(() => {});
     await worker.ready;
     worker.channel.send({ ...task, id } as TaskRequest);
     return done;
