@@ -104,7 +104,7 @@ export function evaluateRun(
     plans.push({
       mode: 'alone',
       label: expertChoice
-        ? 'MoE expert choice, batch 1 (experts choose among one sequence’s tokens)'
+        ? 'MoE expert choice, batch 1 (at each position every expert takes the one token there)'
         : 'MoE token choice, batch 1 (each sequence decoded alone, no capacity limit)',
       batchSize: 1,
       options: { inference: true },
