@@ -120,7 +120,7 @@ describe('initialisation', () => {
     const params = new Params(new Rng(1), truncation);
     try {
       const v = params.create('w', [128, 256], { kind: 'truncated-normal', scale: 1, fanIn: 128 });
-      const values = v.dataSync();
+      const values = Array.from(v.dataSync());
       const mean = values.reduce((a, b) => a + b, 0) / values.length;
       return Math.sqrt(values.reduce((a, x) => a + (x - mean) ** 2, 0) / values.length);
     } finally {

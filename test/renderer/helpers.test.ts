@@ -324,8 +324,12 @@ describe('gapLines', () => {
       values: { 'train.steps': steps, 'model.mot.groupSize': g },
       dense: null,
       mot: null,
+      seeds: [],
       gap,
+      interval: null,
+      verdict: null,
       flopsRatio: null,
+      passes: null,
     });
     const report = studyReport({ 'model.ffn': ['dense', 'mot'] }, []);
     const lines = gapLines({
