@@ -344,8 +344,10 @@ describe('gapLines', () => {
           { x: 100, y: 0.05 },
           { x: 200, y: 0.02 },
         ],
+        low: [],
+        high: [],
       },
-      { label: 'groupSize=8', points: [{ x: 100, y: 0.04 }] },
+      { label: 'groupSize=8', points: [{ x: 100, y: 0.04 }], low: [], high: [] },
     ]);
     expect(gapLines({ ...report, budgetKey: null })).toEqual([]);
   });
