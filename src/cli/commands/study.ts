@@ -48,10 +48,7 @@ export async function studyCommand(argv: string[]): Promise<void> {
   const name = requireFlag(values.name, 'name');
   const base = baseConfig(values.preset, values.config);
   const seeds = listFlag(values.seeds, 'seeds', integers('seeds'));
-  const gridGiven = gridFlag(requireFlag(values.grid, 'grid'), base, values);
-  if (seeds !== undefined && 'train.seed' in gridGiven)
-    throw new UsageError('--seeds and a grid over train.seed: give the seeds one way');
-  const grid = withSeeds(gridGiven, seeds);
+  const grid = gridFlag(requireFlag(values.grid, 'grid'), base, values, seeds);
   // Every problem surfaces here, before the data dir is touched.
   const { points, issues } = expandGrid(base, grid);
   if (issues.length > 0) throw new ConfigError(issues);
@@ -110,7 +107,10 @@ function baseConfig(preset: string | undefined, file: string | undefined): RunCo
   return file !== undefined ? resolveConfig(base, readJsonFile(file)) : base;
 }
 
-/** A JSON grid, or `crossover` (budgets, group sizes and placements from their own flags). */
+/**
+ * A JSON grid, or `crossover` (budgets, group sizes, placements and rates from their own flags);
+ * either way with the training seeds (`--seeds`, default 1,2,3) unless the grid varies train.seed.
+ */
 function gridFlag(
   text: string,
   base: RunConfig,
@@ -120,9 +120,11 @@ function gridFlag(
     placements?: string;
     'learning-rates'?: string;
   },
+  seeds: number[] | undefined,
 ): StudyGrid {
   if (text === 'crossover') {
     return crossoverGrid(base, {
+      seeds,
       learningRates: listFlag(flags['learning-rates'], 'learning-rates', rateFlag),
       budgets: listFlag(flags.budgets, 'budgets', integers('budgets')),
       groupSizes: listFlag(flags['group-sizes'], 'group-sizes', integers('group-sizes')),
@@ -144,7 +146,9 @@ function gridFlag(
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw new UsageError('--grid must be a JSON object: {"config.path": [values...]}');
-  return parsed as StudyGrid;
+  if (seeds !== undefined && 'train.seed' in parsed)
+    throw new UsageError('--seeds and a grid over train.seed: give the seeds one way');
+  return withSeeds(parsed as StudyGrid, seeds);
 }
 
 function listFlag<T>(
