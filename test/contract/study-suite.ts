@@ -37,6 +37,9 @@ export function studyBadCases(): BadCase[] {
     ['createStudy', study({ grid: undefined }), 'grid'],
     ['createStudy', study({ grid: [1] }), 'grid'],
     ['createStudy', study({ grid: {} }), 'grid'],
+    ['createStudy', study({ seeds: [] }), 'seeds'],
+    ['createStudy', study({ seeds: [1.5] }), 'seeds.0'],
+    ['createStudy', study({ grid: { 'train.seed': [1, 2] }, seeds: [3] }), 'seeds'],
     ['createStudy', study({ grid: { 'model.ffn': 'dense' } }), 'grid.model.ffn'],
     ['createStudy', study({ grid: { 'model.ffn': [] } }), 'grid.model.ffn'],
     [
@@ -51,8 +54,9 @@ export function studyBadCases(): BadCase[] {
       'createStudy',
       study({
         grid: {
-          'train.seed': [1, 2, 3, 4, 5, 6, 7, 8, 9],
-          'train.steps': [1, 2, 3, 4, 5, 6, 7, 8],
+          // 13 x 15 = 195 runs, over the limit of 192.
+          'train.seed': [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13],
+          'train.steps': [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
         },
       }),
       'grid',
