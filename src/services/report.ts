@@ -6,6 +6,8 @@
  * `reportRuns` reads the runs from the store.
  */
 import { blockKinds, ffnSummary, type RunConfig } from '../core/config';
+import { trainingIdentity } from '../core/study/grid';
+import { meanInterval, type MeanInterval } from '../core/study/interval';
 import type { EvalRecord, MetricRecord, TrainRecord } from '../core/train/metrics';
 import { readRunConfig } from './run-data';
 import type { RunStore } from './store';
@@ -52,10 +54,22 @@ export interface RunComparison {
   mixEntropy: { block: number; value: number }[];
 }
 
+/** Runs that differ only in their training seed: their final losses side by side and the mean. */
+export interface SeedGroup {
+  ffn: string;
+  runIds: string[];
+  seeds: number[];
+  finalValidationLosses: number[];
+  /** Mean with its 95% t-interval over the seeds (low/high null with one seed). */
+  mean: MeanInterval;
+}
+
 export interface RunsReport {
   baselineId: string | null;
   baselineFinalValidationLoss: number | null;
   runs: RunComparison[];
+  /** Groups of two or more runs that differ only in train.seed. */
+  seedGroups: SeedGroup[];
   paper: typeof PAPER_FIGURES;
 }
 
@@ -92,6 +106,7 @@ export function compareRuns(runs: RunMetrics[], baselineId?: string): RunsReport
     baselineId: baseline?.runId ?? null,
     baselineFinalValidationLoss: baselineFinal?.validationLoss ?? null,
     runs: runs.map((run) => compareOne(run, baselineFinal)),
+    seedGroups: seedGroupsOf(runs),
     paper: PAPER_FIGURES,
   };
 }
@@ -141,6 +156,26 @@ export function reportRuns(store: RunStore, runIds: string[], baselineId?: strin
     };
   });
   return compareRuns(runs, baselineId);
+}
+
+/** Runs whose configs are the same but for train.seed, two or more per group, with a final loss. */
+function seedGroupsOf(runs: RunMetrics[]): SeedGroup[] {
+  const groups = new Map<string, { run: RunMetrics; loss: number }[]>();
+  for (const run of runs) {
+    const loss = evalsOf(run).at(-1)?.validationLoss;
+    if (loss === undefined) continue;
+    const key = trainingIdentity({ ...run.config, train: { ...run.config.train, seed: 0 } });
+    groups.set(key, [...(groups.get(key) ?? []), { run, loss }]);
+  }
+  return [...groups.values()]
+    .filter((group) => group.length > 1)
+    .map((group) => ({
+      ffn: ffnSummary(group[0]!.run.config.model),
+      runIds: group.map((g) => g.run.runId),
+      seeds: group.map((g) => g.run.config.train.seed),
+      finalValidationLosses: group.map((g) => g.loss),
+      mean: meanInterval(group.map((g) => g.loss)),
+    }));
 }
 
 /**

@@ -72,6 +72,15 @@ export function formatReport(report: RunsReport): string {
     table(header, rows),
     'reaches baseline: interpolated between the two evals around the crossing; ± is their spacing (the resolution).',
     ...repeats,
+    ...report.seedGroups.flatMap((g) => [
+      '',
+      `${g.ffn}, ${g.seeds.length} seeds: ` +
+        g.seeds
+          .map((seed, i) => `s${seed} ${fixed(g.finalValidationLosses[i] ?? null)}`)
+          .join(' ') +
+        `; mean ${fixed(g.mean.mean)}` +
+        (g.mean.low === null ? '' : ` [95% ${fixed(g.mean.low)}, ${fixed(g.mean.high)}]`),
+    ]),
     '',
     'The paper (shared/MOT.md):',
     `  small proof of concept, ${poc.setup}:`,
