@@ -23,7 +23,7 @@ describe('mot study', () => {
     expect(lines[0]).toMatch(/^study \S+ "tiny": 8 of 8 runs completed$/);
     // point, dense val, mot val, per-seed gaps, mean [interval], verdict, passes, FLOP ratio
     expect(run.stdout).toMatch(
-      /^steps=3 +\d\.\d{4} +\d\.\d{4} +s1 [+-]\d\.\d{3} s2 [+-]\d\.\d{3} +[+-]\d\.\d{3} \[[+-]\d\.\d{3}, [+-]\d\.\d{3}\] +(ahead|behind|indistinguishable) +\d\.\d\d +1\.0\d\d$/m,
+      /^steps=3 +\d\.\d{4} +\d\.\d{4} +s1 [+-]\d\.\d{3} s2 [+-]\d\.\d{3} +[+-]\d\.\d{3} \[[+-]\d\.\d{3}, [+-]\d\.\d{3}\] +(ahead|behind|indistinguishable) +(<0\.01|\d\.\d\d) +1\.0\d\d$/m,
     );
     expect(lines.at(-1)).toMatch(/95% intervals of the mean gap over 2 seeds, paired by seed/);
 

@@ -86,7 +86,7 @@ describe('studyReport with seeds', () => {
       },
     ]);
     expect(report.verdict).toMatch(
-      /^MoT ahead of dense at steps=200; indistinguishable at this budget at steps=100\. \(95% intervals of the mean gap over 3 seeds, paired by seed/,
+      /^MoT ahead of dense at steps=200; MoT and dense indistinguishable at this budget at steps=100\. \(95% intervals of the mean gap over 3 seeds, paired by seed/,
     );
     expect(report.verdict).not.toMatch(/Warning/);
   });

@@ -6,6 +6,7 @@
 import type { StudyDetail } from '../../core/api/study';
 import { formatGridValue } from '../../core/study/grid';
 import {
+  formatPasses,
   gapWithInterval,
   signed,
   type StudyArm,
@@ -55,7 +56,7 @@ export function formatStudyReport(detail: StudyDetail): string {
         perSeed(p),
         gapWithInterval(p),
         p.verdict ?? 'pending',
-        p.passes === null ? '-' : p.passes.toFixed(2),
+        formatPasses(p.passes),
         p.flopsRatio === null ? '-' : p.flopsRatio.toFixed(3),
       ]),
     );

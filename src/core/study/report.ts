@@ -210,7 +210,7 @@ function verdictText(
         s.ahead.length > 0 && `MoT ahead of dense at ${s.ahead.join(', ')}`,
         s.behind.length > 0 && `MoT behind dense at ${s.behind.join(', ')}`,
         s.indistinguishable.length > 0 &&
-          `indistinguishable at this budget at ${s.indistinguishable.join(', ')}`,
+          `MoT and dense indistinguishable at this budget at ${s.indistinguishable.join(', ')}`,
       ].filter(Boolean);
       return `${s.label ? `${s.label}: ` : ''}${parts.join('; ')}.`;
     });
@@ -249,4 +249,10 @@ export function gapWithInterval(point: Pick<StudyGapPoint, 'gap' | 'interval'>):
   return interval === null
     ? `${signed(point.gap)} (one seed)`
     : `${signed(point.gap)} [${signed(interval.low)}, ${signed(interval.high)}]`;
+}
+
+/** Passes over a training split: `0.42`, `2.17`, and `<0.01` for a sliver of one. */
+export function formatPasses(value: number | null | undefined): string {
+  if (value === undefined || value === null || !Number.isFinite(value)) return '–';
+  return value > 0 && value < 0.01 ? '<0.01' : value.toFixed(2);
 }
