@@ -11,7 +11,7 @@ import type { Handler } from './context';
 
 export const createStudy: Handler<'createStudy'> = async (context, request) => {
   const { store, manager } = context;
-  const { name, preset, config, grid, start } = request;
+  const { name, preset, config, grid, seeds, start } = request;
   const base = resolveRequestConfig(
     preset !== undefined ? presetConfig(preset) : BASE_CONFIG,
     config,
@@ -21,6 +21,7 @@ export const createStudy: Handler<'createStudy'> = async (context, request) => {
     name,
     base,
     grid,
+    ...(seeds !== undefined && { seeds }),
     ...(preset !== undefined && { preset }),
     checkConfig: (runConfig) => assertFitsMemory(runConfig, context.memoryLimitBytes, 'grid'),
   });
