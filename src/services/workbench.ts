@@ -16,6 +16,7 @@ import {
 } from '../core/api/contract';
 import { HANDLERS, toApiError, type ApiContext, type Handler } from './api';
 import { EventHub } from './events';
+import { ForeignRuns } from './foreign-runs';
 import { RunManager, forkTrainerLauncher, type TrainerLauncher } from './run-manager';
 import type { CheckpointMeta } from './run-data';
 import { RunStore } from './store';
@@ -35,11 +36,14 @@ export interface WorkbenchOptions {
   stopGraceMs?: number;
   /** How long close() waits for each run to stop before killing it (default 10 s). */
   shutdownGraceMs?: number;
+  /** How often runs other processes write are re-read (default 2 s; 0: never). */
+  foreignRunsPollMs?: number;
 }
 
 export class Workbench {
   private readonly events = new EventHub();
   private readonly manager: RunManager;
+  private readonly foreignRuns: ForeignRuns | null;
   private readonly pickDatasetFile?: () => Promise<string | null>;
   private closed = false;
 
@@ -60,6 +64,14 @@ export class Workbench {
       stopGraceMs: options.stopGraceMs ?? 60_000,
       shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
     });
+    const manager = this.manager;
+    this.foreignRuns =
+      options.foreignRunsPollMs === 0
+        ? null
+        : new ForeignRuns(store, this.events.emit, {
+            pollMs: options.foreignRunsPollMs,
+            isOwn: (runId) => manager.isActive(runId) || manager.isQueued(runId),
+          });
   }
 
   static async open(dataDir: string, options: WorkbenchOptions = {}): Promise<Workbench> {
@@ -129,6 +141,7 @@ export class Workbench {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.foreignRuns?.close();
     await this.manager.close();
     this.events.clear();
   }

@@ -210,6 +210,42 @@ export class RunStore {
     });
   }
 
+  /** run.json modification times last looked at by syncFromDisk, by run id. */
+  private readonly seenRunFiles = new Map<string, number>();
+
+  /**
+   * Catches up with other processes writing this data dir (a terminal's `mot train`): adopts new
+   * run folders and takes each known run's run.json when it is newer than the catalog's record.
+   * `skip` names runs this process trains itself (its record is ahead of the file). Returns the
+   * records that are new or changed; one stat per run, a read only when the file changed.
+   */
+  async syncFromDisk(skip: (id: string) => boolean = () => false): Promise<RunRecord[]> {
+    const changed = await this.adoptNewRunFolders();
+    const newer: RunRecord[] = [];
+    for (const run of this.catalog.runs) {
+      if (skip(run.id) || changed.some((r) => r.id === run.id)) continue;
+      const dir = runDirOf(this.dataDir, run.id);
+      const mtime = await fs
+        .stat(path.join(dir, RUN_FILE))
+        .then((stat) => stat.mtimeMs)
+        .catch(() => undefined);
+      if (mtime === undefined || this.seenRunFiles.get(run.id) === mtime) continue;
+      this.seenRunFiles.set(run.id, mtime);
+      const record = await readRunFile(dir, run.id);
+      if (record !== undefined && compareIds(record.updatedAt, run.updatedAt) > 0) newer.push(record);
+    }
+    if (newer.length > 0) {
+      await this.catalog.transact((draft) => {
+        for (const record of newer) {
+          const index = draft.runs.findIndex((run) => run.id === record.id);
+          if (index >= 0 && compareIds(record.updatedAt, draft.runs[index].updatedAt) > 0)
+            draft.runs[index] = record;
+        }
+      });
+    }
+    return [...changed, ...newer].map((record) => structuredClone(record));
+  }
+
   list(): RunRecord[] {
     return [...this.catalog.runs]
       .sort((a, b) => compareIds(b.createdAt, a.createdAt) || compareIds(b.id, a.id))
