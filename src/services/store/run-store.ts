@@ -232,7 +232,8 @@ export class RunStore {
       if (mtime === undefined || this.seenRunFiles.get(run.id) === mtime) continue;
       this.seenRunFiles.set(run.id, mtime);
       const record = await readRunFile(dir, run.id);
-      if (record !== undefined && compareIds(record.updatedAt, run.updatedAt) > 0) newer.push(record);
+      if (record !== undefined && compareIds(record.updatedAt, run.updatedAt) > 0)
+        newer.push(record);
     }
     if (newer.length > 0) {
       await this.catalog.transact((draft) => {

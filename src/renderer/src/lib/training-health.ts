@@ -65,10 +65,16 @@ export function trainingWarnings(
   const uniform = uniformLoss(options.vocabSize);
   const transitionStart = options.transitionStep;
   const startLoss =
-    transitionStart === undefined ? undefined : points.find((p) => p.step > transitionStart)?.lmLoss;
+    transitionStart === undefined
+      ? undefined
+      : points.find((p) => p.step > transitionStart)?.lmLoss;
   for (const [i, p] of points.entries()) {
     if (!Number.isFinite(p.lmLoss) || !Number.isFinite(p.gradNorm)) {
-      note('non-finite', p.step, `Loss or gradient is ${p.lmLoss} at step ${p.step}: training broke.`);
+      note(
+        'non-finite',
+        p.step,
+        `Loss or gradient is ${p.lmLoss} at step ${p.step}: training broke.`,
+      );
       continue;
     }
     if (p.lmLoss > uniform) {

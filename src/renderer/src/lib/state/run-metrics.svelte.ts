@@ -9,6 +9,8 @@
 import type { Host } from '../../../../core/api/contract';
 import { toShownError, type ShownError } from '../errors';
 import {
+  isLayerSeries,
+  layerValue,
   xOf,
   type CompareMetric,
   type EvalRecord,
@@ -121,6 +123,13 @@ export class RunMetrics {
         cached.points.push({ x: xOf(r, axis), y: r.validationLoss });
       }
       cached.consumed = this.evals.length;
+    } else if (isLayerSeries(metric)) {
+      for (let i = cached.consumed; i < this.train.length; i++) {
+        const r = this.train[i];
+        const y = layerValue(r, metric);
+        if (y !== undefined) cached.points.push({ x: xOf(r, axis), y });
+      }
+      cached.consumed = this.train.length;
     } else {
       for (let i = cached.consumed; i < this.train.length; i++) {
         const r = this.train[i];

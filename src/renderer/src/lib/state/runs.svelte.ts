@@ -29,6 +29,10 @@ export class RunsState {
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a cache; nothing renders from it
   #configFailed = new Set<string>();
   #configActive = 0;
+  /** Parameter counts (estimateConfig), asked for only while a table shows them. */
+  params = new SvelteMap<string, number>();
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a cache; nothing renders from it
+  #paramsAsked = new Set<string>();
   /** A run the list does not know yet (made by the CLI or another window): re-read the list once. */
   #refreshSoon = new Coalesced(() => void this.refresh(), 500);
 
@@ -150,6 +154,23 @@ export class RunsState {
       this.#configQueue.push(id);
     }
     this.#pump();
+  }
+
+  /** Asks for the parameter counts of these runs whose configs are known, one at a time. */
+  ensureParams(runIds: readonly string[]): void {
+    untrack(() => {
+      const ids = runIds.filter((id) => this.configs.has(id) && !this.#paramsAsked.has(id));
+      for (const id of ids) this.#paramsAsked.add(id);
+      void (async () => {
+        for (const id of ids) {
+          const config = this.configs.get(id);
+          const estimate = await this.host
+            .call('estimateConfig', { config: config as never })
+            .catch(() => null);
+          if (estimate?.paramsTotal !== undefined) this.params.set(id, estimate.paramsTotal);
+        }
+      })();
+    });
   }
 
   /** Stores a config already fetched elsewhere (e.g. a run page's getRun). */
