@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig, type RunConfig } from '../../src/core/config';
 import { BASE_CONFIG } from '../../src/core/presets';
+import { applicableSettings, diffConfigs } from '../../src/renderer/src/lib/config-paths';
 import {
   differingKeys,
   groupRuns,
@@ -63,5 +64,19 @@ describe('compare groups', () => {
     expect(intervalBand([line(0, 10)])).toBeNull();
     expect(t95(1)).toBe(12.706);
     expect(t95(100)).toBe(1.96);
+  });
+});
+
+describe('config diff applicability', () => {
+  it('leaves out MoT settings of a dense run and MoE settings of a MoT run', () => {
+    const moT = config({ model: { ffn: 'mot', mot: { groupSize: 4 } } });
+    const dense = config({ model: { mot: { groupSize: 16 } } });
+    const rows = diffConfigs([moT, dense].map(applicableSettings), ['name', 'description']);
+    const group = rows.find((r) => r.path === 'model.mot.groupSize');
+    expect(group?.values).toEqual([4, undefined]);
+    expect(rows.some((r) => r.path.startsWith('model.moe'))).toBe(false);
+    // Two dense runs that differ only in an unused MoT setting do not differ.
+    const other = config({ model: { mot: { groupSize: 2 } } });
+    expect(diffConfigs([dense, other].map(applicableSettings), ['name'])).toEqual([]);
   });
 });

@@ -11,6 +11,7 @@ import type { RunConfig } from '../../../../core/config';
 import { toShownError, type ShownError } from '../errors';
 import type { Toasts } from './toasts.svelte';
 import { formatLoss } from '../format';
+import { isDiverged, vocabSizeOf } from '../training-health';
 import { Coalesced } from './coalesce';
 
 const CONFIG_FETCH_CONCURRENCY = 4;
@@ -94,6 +95,12 @@ export class RunsState {
         });
       }
     });
+  }
+
+  /** Whether a run's losses say it diverged (false until its config is known). */
+  diverged(record: RunRecord): boolean {
+    const config = this.configs.get(record.id);
+    return config !== undefined && isDiverged(record, vocabSizeOf(config.data.tokenizer));
   }
 
   byId(runId: string): RunRecord | undefined {
