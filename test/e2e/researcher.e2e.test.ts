@@ -7,7 +7,7 @@
  * Compare and Monitor land in test-results/ (researcher-*.png).
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -159,11 +159,13 @@ describe.skipIf(chromiumMissing !== null)(
       );
       await search.fill('');
 
-      // Sort by seed (ascending), and add a config key as a column.
+      // Sort by seed: ascending on the first click, descending on the second.
+      const seeds = () => page.getByTestId('cell-seed').allInnerTexts();
       await page.getByTestId('sort-seed').click();
+      await expect.poll(seeds).toEqual(['1', '1', '1', '2', '2']);
       await page.getByTestId('sort-seed').click();
-      const seeds = await page.getByTestId('cell-seed').allInnerTexts();
-      expect(seeds).toEqual([...seeds].sort());
+      await expect.poll(seeds).toEqual(['2', '2', '1', '1', '1']);
+      // A config key as a column.
       await page.getByTestId('column-chooser').locator('summary').click();
       await page.getByTestId('column-add').fill('model.mot.groupSize');
       await page.getByTestId('column-add').press('Enter');
@@ -177,7 +179,7 @@ describe.skipIf(chromiumMissing !== null)(
       // 4. The diverging run says so in the table, instead of a green "completed".
       const badge = row(page, 'diverging lr 1').getByTestId('status-badge');
       await expect.poll(() => badge.getAttribute('data-diverged')).toBe('true');
-      expect((await badge.innerText()).trim()).toBe('diverged');
+      expect((await badge.innerText()).trim().toLowerCase()).toBe('diverged');
       expect(
         await row(page, 'mot seed 1').getByTestId('status-badge').getAttribute('data-diverged'),
       ).toBeNull();
@@ -195,9 +197,7 @@ describe.skipIf(chromiumMissing !== null)(
       );
       await page.getByTestId('nav-compare').click();
       await page.waitForURL(/#\/compare\?runs=/);
-      expect(
-        new URL(page.url().replace('#/', '')).searchParams.get('runs')!.split(','),
-      ).toHaveLength(4);
+      expect(/#\/compare\?runs=([^&]+)/.exec(page.url())![1].split(',')).toHaveLength(4);
 
       // 3. Group by everything but the seed: two groups, each a band in its legend colour.
       await page.setViewportSize({ width: 1440, height: 900 });
@@ -251,6 +251,84 @@ describe.skipIf(chromiumMissing !== null)(
       await warnings.waitFor({ timeout: WAIT_MS });
       expect(await warnings.locator('li[data-kind=above-uniform]').count()).toBe(1);
       await screenshot(page, 'researcher-monitor-diverged');
+      // "Log (N lines)", never "(1 lines)".
+      expect(await page.getByTestId('log-count').innerText()).toMatch(/^\(\d[\d,]* lines?\)$/);
+      expect(await page.getByTestId('log-count').innerText()).not.toMatch(/^\(1 lines\)$/);
+      expectNoPageErrors(opened);
+    });
+
+    it('reads the token mix in context, and fixes what got in the way', async () => {
+      const opened = await openApp(browser, server.url);
+      const { page } = opened;
+      await page.getByTestId('nav-runs').click();
+
+      // 5. The token mix: each row's token in its text, its position, and a captioned PNG.
+      await row(page, 'mot seed 1').getByTestId('run-link').click();
+      const contexts = page.getByTestId('mix-contexts');
+      await contexts.waitFor();
+      expect(await contexts.locator('li').count()).toBe(4);
+      expect(await contexts.locator('mark').count()).toBe(4);
+      const positions = await page.getByTestId('mix-position').locator('option').count();
+      expect(positions).toBe(12);
+      const mixCanvas = page.getByTestId('token-mix-heatmap');
+      const canvasHeight = await mixCanvas.evaluate((c) => (c as HTMLCanvasElement).height);
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByTestId('token-mix-panel').getByTestId('png-button').click(),
+      ]);
+      expect(download.suggestedFilename()).toMatch(/-g0-t0\.png$/);
+      const png = readFileSync((await download.path())!);
+      // PNG header: width and height, big-endian, at bytes 16 and 20.
+      expect(png.readUInt32BE(20)).toBeGreaterThan(canvasHeight);
+
+      // The checkpoint list names each checkpoint once.
+      await page.getByTestId('tab-inspect').click();
+      const options = await page.getByTestId('generate-step').locator('option').allInnerTexts();
+      expect(options).toEqual(['latest (step 40)', 'step 20']);
+
+      // The fork dialog's defaults are valid and name the fork; the fork starts.
+      await page.getByTestId('fork-button').click();
+      expect(await page.getByTestId('fork-name').inputValue()).toBe('mot seed 1 fork@40');
+      expect(Number(await page.getByTestId('fork-steps').inputValue())).toBe(60);
+      // Typing in a field never fires a single-letter shortcut.
+      await page.getByTestId('fork-name').press('End');
+      await page.getByTestId('fork-name').pressSequentially(' rn');
+      expect(page.url()).toMatch(/#\/run\//);
+      await page.getByTestId('fork-submit').click();
+      await page.waitForURL(/#\/run\/[^/]+\/monitor$/);
+      await expect.poll(() => page.locator('header h1').innerText()).toBe('mot seed 1 fork@40 rn');
+      await waitForStatus(page, 'completed');
+
+      // The form keeps its draft across navigation; validation reads as words.
+      await page.getByTestId('nav-new').click();
+      await page.getByTestId('preset-select').selectOption('tiny-mot');
+      await page.getByTestId('field-name').fill('kept draft');
+      await page.getByTestId('field-train-steps').fill('0');
+      await expect
+        .poll(() => page.getByTestId('field-issue').first().innerText())
+        .toBe('must be at least 1 (got 0)');
+      await page.getByTestId('field-train-steps').fill('50');
+      await page.getByTestId('nav-runs').click();
+      await page.getByTestId('nav-new').click();
+      expect(await page.getByTestId('field-name').inputValue()).toBe('kept draft');
+      expect(await page.getByTestId('field-train-steps').inputValue()).toBe('50');
+
+      // An edited preset's description no longer claims the preset's settings.
+      const [saved] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Save config' }).click(),
+      ]);
+      const savedConfig = JSON.parse(readFileSync((await saved.path())!, 'utf8'));
+      expect(savedConfig.description).toBe('Edited from preset tiny-mot.');
+
+      // An explicit block list beyond the blocks left is flagged by the calculator.
+      await page.getByTestId('field-model-layers').fill('4');
+      await page.getByTestId('placement-explicit').check();
+      await page.getByLabel('Block numbers').fill('2, 3');
+      await page.getByTestId('field-model-layers').fill('2');
+      await expect
+        .poll(() => page.locator('[data-testid=calculator-check][data-ok=false]').allInnerTexts())
+        .toEqual(expect.arrayContaining([expect.stringContaining('block list names block 2, 3')]));
       expectNoPageErrors(opened);
     });
   },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readableMessage, toShownError } from '../../src/renderer/src/lib/errors';
 import { plural } from '../../src/renderer/src/lib/format';
+import { contextText, longestLabels, mixCaption } from '../../src/renderer/src/lib/mix';
 import { isEditable } from '../../src/renderer/src/lib/state/shortcuts.svelte';
 
 describe('what people read', () => {
@@ -41,5 +42,22 @@ describe('what people read', () => {
 
   it('knows no field outside a browser', () => {
     expect(isEditable(null)).toBe(false);
+  });
+});
+
+describe('heatmap column labels', () => {
+  it('measures the longest labels, not the first ones', () => {
+    const steps = Array.from({ length: 150 }, (_, i) => String(i * 10));
+    expect(longestLabels(steps)[0]).toHaveLength(4);
+    expect(longestLabels(steps.slice(0, 50))[0]).toHaveLength(3);
+  });
+});
+
+describe('token mix text', () => {
+  it('shows line breaks in context and captions what a picture shows', () => {
+    expect(contextText('a\nb\tc\r')).toBe('a↵b⇥c');
+    expect(
+      mixCaption({ run: 'mot seed 1', step: 40, block: 0, group: 1, position: 5, time: 16 }),
+    ).toBe('mot seed 1 · step 40 · block 0 · group 1 · position 5 of 16');
   });
 });

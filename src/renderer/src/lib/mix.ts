@@ -60,3 +60,8 @@ export function mixCaption(parts: {
   const of = parts.time !== undefined ? ` of ${parts.time}` : '';
   return `${parts.run} · step ${parts.step ?? '–'} · block ${parts.block ?? '–'} · group ${parts.group} · position ${parts.position}${of}`;
 }
+
+/** The labels of the greatest length (a few), to measure how wide a column label can get. */
+export function longestLabels(labels: readonly string[], count = 5): string[] {
+  return [...labels].sort((a, b) => b.length - a.length).slice(0, count);
+}
