@@ -165,6 +165,7 @@ describe.skipIf(chromiumMissing !== null)(
       await expect.poll(seeds).toEqual(['1', '1', '1', '2', '2']);
       await page.getByTestId('sort-seed').click();
       await expect.poll(seeds).toEqual(['2', '2', '1', '1', '1']);
+      await screenshot(page, 'researcher-runs');
       // A config key as a column.
       await page.getByTestId('column-chooser').locator('summary').click();
       await page.getByTestId('column-add').fill('model.mot.groupSize');
@@ -183,7 +184,6 @@ describe.skipIf(chromiumMissing !== null)(
       expect(
         await row(page, 'mot seed 1').getByTestId('status-badge').getAttribute('data-diverged'),
       ).toBeNull();
-      await screenshot(page, 'researcher-runs');
 
       // A selection survives a trip to Compare and back, and Compare opens on it from the nav.
       for (const name of ['mot seed 1', 'mot seed 2', 'dense seed 1', 'dense seed 2']) {

@@ -3,6 +3,7 @@ import { resolveConfig, type RunConfig } from '../../src/core/config';
 import { BASE_CONFIG } from '../../src/core/presets';
 import { applicableSettings, diffConfigs } from '../../src/renderer/src/lib/config-paths';
 import {
+  bandKind,
   differingKeys,
   groupRuns,
   intervalBand,
@@ -62,6 +63,12 @@ describe('compare groups', () => {
     // s = 0.1, n = 3: half width t(2) * 0.1 / sqrt(3).
     expect(band.upper[0].y - band.mean[0].y).toBeCloseTo((4.303 * 0.1) / Math.sqrt(3), 6);
     expect(intervalBand([line(0, 10)])).toBeNull();
+    // Two runs: their range, not a 12.7-standard-error interval.
+    const two = intervalBand([line(-0.1, 10), line(0.1, 10)], 11)!;
+    expect(two.lower[0].y).toBeCloseTo(1.9, 10);
+    expect(two.upper[0].y).toBeCloseTo(2.1, 10);
+    expect(bandKind(2)).toBe('range');
+    expect(bandKind(3)).toBe('ci95');
     expect(t95(1)).toBe(12.706);
     expect(t95(100)).toBe(1.96);
   });

@@ -86,3 +86,13 @@ describe('training health', () => {
     expect(divergedFromPoints([], 257)).toBe(false);
   });
 });
+
+describe('training health at the start', () => {
+  it('does not call a fresh model at ln(vocab) worse than uniform', () => {
+    const start = [
+      { step: 1, lmLoss: 6.1, gradNorm: 1 },
+      ...Array.from({ length: 20 }, (_, i) => ({ step: i + 2, lmLoss: 5 - i * 0.1, gradNorm: 1 })),
+    ];
+    expect(trainingWarnings(start, { vocabSize: 257 })).toEqual([]);
+  });
+});

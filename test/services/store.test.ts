@@ -526,7 +526,11 @@ describe('RunStore: runs made by another process', () => {
     expect((await app.syncFromDisk()).map((r) => r.id)).toEqual([theirs.id]);
     expect(await app.syncFromDisk()).toEqual([]);
     await terminal.update(theirs.id, { status: 'running', lastStep: 20 });
+    // Only the terminal saves the catalog: two processes saving it race on lowdb's temp file.
+    const catalogFile = path.join(dataDir, 'catalog.json');
+    const savedBefore = readFileSync(catalogFile, 'utf8');
     const [changed] = await app.syncFromDisk();
+    expect(readFileSync(catalogFile, 'utf8')).toBe(savedBefore);
     expect(changed).toMatchObject({ id: theirs.id, status: 'running', lastStep: 20 });
     expect(app.get(theirs.id).status).toBe('running');
     // A run this process trains is skipped: its record is ahead of the file.

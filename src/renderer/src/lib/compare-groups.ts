@@ -1,8 +1,8 @@
 /**
  * Grouping runs in Compare: by chosen config keys, or by everything but the seed (the runs that
  * are repeats of one setting), and always apart by run length, so a band never averages a 30-step
- * run with a 120-step one. Each group's band is its mean ± a 95% t-interval over the runs that
- * reach each x (all of them, since members share their length).
+ * run with a 120-step one. Each group's band is its mean ± a 95% t-interval (its range for two
+ * runs) over the runs, which all reach each x, since members share their length.
  */
 import type { RunConfig } from '../../../core/config';
 import { flatten, formatValue, getPath } from './config-paths';
@@ -74,10 +74,19 @@ export function t95(degreesOfFreedom: number): number {
   return T95[degreesOfFreedom - 1] ?? 1.96;
 }
 
+/** What a group's band spans: a 95% t-interval of the mean, or (two runs) their range. */
+export type BandKind = 'ci95' | 'range';
+
+/** Two runs give a t-interval 12.7 standard errors wide: their range says more. */
+export function bandKind(runs: number): BandKind {
+  return runs >= 3 ? 'ci95' : 'range';
+}
+
 /**
- * Mean ± 95% t-interval of the series on `samples` x values over the range that every one of
- * them covers (so the count never changes along the band). Null for fewer than two series or
- * no shared range.
+ * The mean of the series and a band around it on `samples` x values over the range that every
+ * one of them covers (so the count never changes along the band): the 95% t-interval of the
+ * mean for three or more series, min to max for two. Null for fewer than two series or no
+ * shared range.
  */
 export function intervalBand(series: readonly (readonly Point[])[], samples = 300): Band | null {
   const usable = series.filter((s) => s.length > 0);
@@ -95,8 +104,8 @@ export function intervalBand(series: readonly (readonly Point[])[], samples = 30
     const variance = ys.reduce((a, y) => a + (y - mean) ** 2, 0) / (n - 1);
     const half = (t * Math.sqrt(variance)) / Math.sqrt(n);
     band.mean.push({ x, y: mean });
-    band.lower.push({ x, y: mean - half });
-    band.upper.push({ x, y: mean + half });
+    band.lower.push({ x, y: n >= 3 ? mean - half : Math.min(...ys) });
+    band.upper.push({ x, y: n >= 3 ? mean + half : Math.max(...ys) });
   }
   return band;
 }

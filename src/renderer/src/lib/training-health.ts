@@ -12,6 +12,11 @@ import type { TokenizerSpec } from '../../../core/config';
 const BYTE_VOCAB = 257;
 /** A gradient norm this many times its trailing median is a spike. */
 const GRAD_SPIKE_RATIO = 10;
+/**
+ * Steps of a run's own training before "worse than uniform" counts: a fresh model starts at
+ * about ln(vocab), a little above it with a large init, and that is not divergence.
+ */
+const SETTLE_STEPS = 10;
 /** Steps in the trailing window of the gradient-norm median. */
 const GRAD_WINDOW = 20;
 /** After a transition, a loss this many nats above the loss at the transition is a spike. */
@@ -77,7 +82,7 @@ export function trainingWarnings(
       );
       continue;
     }
-    if (p.lmLoss > uniform) {
+    if (p.lmLoss > uniform && i >= SETTLE_STEPS) {
       note(
         'above-uniform',
         p.step,

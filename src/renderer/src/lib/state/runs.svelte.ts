@@ -47,7 +47,14 @@ export class RunsState {
       this.upsert(event.record);
       if (previous?.status === event.status) return;
       const name = event.record.name;
-      if (event.status === 'completed') {
+      if (event.status === 'completed' && this.diverged(event.record)) {
+        this.toasts.show({
+          kind: 'error',
+          title: `Run “${name}” diverged`,
+          detail: `It trained every step, but its loss is worse than a uniform guess (final ${formatLoss(event.record.finalTrainLoss)}).`,
+          runId: event.runId,
+        });
+      } else if (event.status === 'completed') {
         const best = event.record.bestValidationLoss;
         this.toasts.show({
           kind: 'success',
