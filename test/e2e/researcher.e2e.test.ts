@@ -19,7 +19,15 @@ import {
   serve,
   type Served,
 } from './harness';
-import { WAIT_MS, colourOnCanvas, expectNoPageErrors, openApp, waitForStatus } from './ui';
+import {
+  WAIT_MS,
+  colourOnCanvas,
+  expectNoPageErrors,
+  openApp,
+  runDir,
+  runIdOf,
+  waitForStatus,
+} from './ui';
 
 if (chromiumMissing) console.info(`[test/e2e] skipped: ${chromiumMissing}`);
 
@@ -298,6 +306,28 @@ describe.skipIf(chromiumMissing !== null)(
       await page.waitForURL(/#\/run\/[^/]+\/monitor$/);
       await expect.poll(() => page.locator('header h1').innerText()).toBe('mot seed 1 fork@40 rn');
       await waitForStatus(page, 'completed');
+      // 1. The fork shows its own best validation loss and time, not its parent's.
+      const forkId = runIdOf(page);
+      const ownBest = Math.min(
+        ...readFileSync(join(runDir(server.dataDir, forkId), 'metrics.jsonl'), 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map(
+            (line) => JSON.parse(line) as { type: string; step: number; validationLoss?: number },
+          )
+          .filter((r) => r.type === 'eval' && r.step > 40)
+          .map((r) => r.validationLoss!),
+      );
+      await expect
+        .poll(() => page.getByTestId('stat-best').innerText())
+        .toBe(`Own best val loss\n${ownBest.toFixed(3)}`);
+      await page.getByTestId('nav-runs').click();
+      await expect
+        .poll(() => row(page, 'mot seed 1 fork@40 rn').getByTestId('cell-best').innerText())
+        .toBe(ownBest.toFixed(3));
+      expect(await row(page, 'mot seed 1 fork@40 rn').innerText()).toContain(
+        'fork of mot seed 1 @ 40',
+      );
 
       // The form keeps its draft across navigation; validation reads as words.
       await page.getByTestId('nav-new').click();

@@ -7,12 +7,15 @@ import type { RunRecord } from '../../../core/api/run-record';
 import type { RunConfig } from '../../../core/config';
 import { formatValue, getPath } from './config-paths';
 import { formatCount, formatDate, formatDuration, formatLoss, formatNumber } from './format';
+import type { OwnFigures } from './lineage-figures';
 import { keySettings, trainedMs } from './run-summary';
 
 export interface RunRow {
   record: RunRecord;
   config?: RunConfig;
   params?: number;
+  /** A child's own figures (its record's continue its parent's). */
+  own?: OwnFigures;
 }
 
 export interface RunColumn {
@@ -85,8 +88,8 @@ export const BUILTIN_COLUMNS: RunColumn[] = [
   builtin(
     'best',
     'Best val',
-    'Best validation loss (nats per token)',
-    (r) => r.record.bestValidationLoss,
+    'Best validation loss (nats per token); a fork’s own, after its fork step',
+    (r) => (r.record.parent ? r.own?.bestValidationLoss : r.record.bestValidationLoss),
     formatLoss,
   ),
   builtin(
@@ -107,8 +110,8 @@ export const BUILTIN_COLUMNS: RunColumn[] = [
   builtin(
     'time',
     'Time',
-    'Time spent training (pauses and queueing excluded)',
-    (r) => trainedMs(r.record),
+    'Time spent training (pauses and queueing excluded); a fork’s own, after its fork step',
+    (r) => (r.record.parent ? r.own?.elapsedMs : trainedMs(r.record)),
     formatDuration,
     true,
   ),

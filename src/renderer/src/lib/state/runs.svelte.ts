@@ -11,6 +11,7 @@ import type { RunConfig } from '../../../../core/config';
 import { toShownError, type ShownError } from '../errors';
 import type { Toasts } from './toasts.svelte';
 import { formatLoss } from '../format';
+import { ownFigures, type OwnFigures } from '../lineage-figures';
 import { isDiverged, vocabSizeOf } from '../training-health';
 import { Coalesced } from './coalesce';
 
@@ -100,6 +101,27 @@ export class RunsState {
           bestValidationLoss: best,
           elapsedMs,
         });
+      }
+    });
+  }
+
+  /** Forks' and transition children's own figures (see lineage-figures), by run id. */
+  own = new SvelteMap<string, OwnFigures>();
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a cache; nothing renders from it
+  #ownRead = new Map<string, string>();
+
+  /** Reads the metrics of these runs that have a parent, again whenever they moved on. */
+  ensureOwnFigures(records: readonly RunRecord[]): void {
+    untrack(() => {
+      for (const record of records) {
+        const parent = record.parent;
+        const version = `${record.lastStep}|${record.status}`;
+        if (!parent || this.#ownRead.get(record.id) === version) continue;
+        this.#ownRead.set(record.id, version);
+        this.host
+          .call('readMetrics', { runId: record.id })
+          .then(({ records: metrics }) => this.own.set(record.id, ownFigures(parent.step, metrics)))
+          .catch(() => this.#ownRead.delete(record.id));
       }
     });
   }
