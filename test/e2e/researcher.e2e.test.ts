@@ -249,6 +249,22 @@ describe.skipIf(chromiumMissing !== null)(
       await page.getByTestId('compare-reset-zoom').click();
       expect(await chart.getAttribute('data-zoomed')).toBeNull();
 
+      // Layer internals as a metric: MoT mixing entropy, the mean or one block.
+      await page.getByTestId('compare-group-by').selectOption('none');
+      await page.getByTestId('compare-metric').selectOption('mixEntropy');
+      await page.getByTestId('compare-block').selectOption({ label: 'block 0' });
+      await expect
+        .poll(() => page.getByTestId('compare-panel').locator('h2, h3').first().innerText())
+        .toBe('MoT mixing entropy, block 0');
+      const motColour = await page
+        .getByTestId('config-diff')
+        .locator('thead .who', { hasText: 'mot seed 1' })
+        .locator('.swatch')
+        .evaluate((e) => getComputedStyle(e).backgroundColor);
+      await expect
+        .poll(async () => (await colourOnCanvas(page, 'compare-chart', motColour)).pixels)
+        .toBeGreaterThan(100);
+
       // The diverging run's Monitor: the badge and the warnings for the run itself.
       await page.getByTestId('nav-runs').click();
       await row(page, 'diverging lr 1').getByTestId('run-link').click();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { layerValue, type TrainRecord } from '../../src/renderer/src/lib/metrics';
+import { layerValue, metricLabel, type TrainRecord } from '../../src/renderer/src/lib/metrics';
 
 function record(layers: TrainRecord['layers']): TrainRecord {
   return {
@@ -34,6 +34,11 @@ describe('layer series for compare', () => {
     expect(layerValue(r, 'mixEntropy')).toBeCloseTo((0.75 + 0.25) / 2, 10);
     expect(layerValue(r, 'moeDropped')).toBeUndefined();
     expect(layerValue(record([]), 'mixEntropy')).toBeUndefined();
+    // One block instead of the mean.
+    expect(layerValue(r, 'mixEntropy', 1)).toBeCloseTo(0.25, 10);
+    expect(layerValue(r, 'mixEntropy', 5)).toBeUndefined();
+    expect(metricLabel('mixEntropy', 1)).toBe('MoT mixing entropy, block 1');
+    expect(metricLabel('mixEntropy')).toBe('MoT mixing entropy (mean of layers)');
   });
 
   it('gives the busiest MoE expert relative to balance, and drops', () => {

@@ -59,10 +59,16 @@ export type CompareMetric = TrainSeries | LayerSeries | 'validationLoss';
  * mixing weight, averaged over MoT layers and experts; MoE's busiest expert's share of tokens
  * times the expert count (1 = balanced) and dropped fraction, averaged over MoE layers.
  * Undefined when the record has no such layer (a dense run, or MoT metrics of an MoE run).
+ * `block` picks one block instead of the mean over all.
  */
-export function layerValue(record: TrainRecord, metric: LayerSeries): number | undefined {
+export function layerValue(
+  record: TrainRecord,
+  metric: LayerSeries,
+  block: number | null = null,
+): number | undefined {
   const values: number[] = [];
   for (const layer of record.layers) {
+    if (block !== null && layer.block !== block) continue;
     if (layer.kind === 'mot' && metric === 'mixEntropy') values.push(mean(layer.mixEntropy));
     if (layer.kind === 'mot' && metric === 'mixMaxWeight') values.push(mean(layer.maxWeight));
     if (layer.kind === 'moe' && metric === 'moeMaxLoad')
@@ -70,6 +76,14 @@ export function layerValue(record: TrainRecord, metric: LayerSeries): number | u
     if (layer.kind === 'moe' && metric === 'moeDropped') values.push(layer.droppedFraction);
   }
   return values.length > 0 ? mean(values) : undefined;
+}
+
+/** The metric's name, naming the block when a layer metric shows one. */
+export function metricLabel(metric: CompareMetric, block: number | null = null): string {
+  const label = METRIC_LABELS[metric];
+  return isLayerSeries(metric) && block !== null
+    ? label.replace(/ \(mean of layers\)$/, '').concat(`, block ${block}`)
+    : label;
 }
 
 export function isLayerSeries(metric: CompareMetric): metric is LayerSeries {

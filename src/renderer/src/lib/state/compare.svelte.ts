@@ -14,6 +14,8 @@ export class CompareState {
   xAxis = $state<XAxis>('step');
   smoothing = $state(0.6);
   logY = $state(false);
+  /** For a layer metric: one block, or null for the mean over layers. */
+  block = $state<number | null>(null);
   /** How runs are grouped into mean ± interval bands (see compare-groups). */
   grouping = $state.raw<Grouping>({ kind: 'none' });
   /** The zoomed x range (drag across the chart), or null for all of it. */
