@@ -249,6 +249,13 @@ describe.skipIf(chromiumMissing !== null)(
       await page.getByTestId('compare-reset-zoom').click();
       expect(await chart.getAttribute('data-zoomed')).toBeNull();
 
+      // Group by chosen keys: the first differing key is ticked; ticking the seed too splits all.
+      await page.getByTestId('compare-group-by').selectOption('keys');
+      const keys = page.getByTestId('group-keys');
+      await expect(keys.getByLabel('model.ffn').isChecked()).resolves.toBe(true);
+      await keys.getByLabel('train.seed').check();
+      await expect.poll(() => chart.getAttribute('aria-label')).toContain('of the compared runs');
+
       // Layer internals as a metric: MoT mixing entropy, the mean or one block.
       await page.getByTestId('compare-group-by').selectOption('none');
       await page.getByTestId('compare-metric').selectOption('mixEntropy');
