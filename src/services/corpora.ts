@@ -25,12 +25,12 @@ export const BUILTIN_CORPORA: { name: BuiltinCorpusName; description: string }[]
   {
     name: 'brown',
     description:
-      'Brown corpus (1961 American English, 15 genres): 500 documents, about 1M words, ~6 MB of text',
+      'Brown corpus (1961 American English, 15 genres): 500 documents, about 1M words, ~6 MB of text.',
   },
   {
     name: 'nlp-corpus',
     description:
-      'nlp-corpus: 100,000 unrelated English sentences from many sources (lyrics, reddit, fiction, law...), ~9 MB',
+      'nlp-corpus: 100,000 unrelated English sentences from many sources (lyrics, reddit, fiction, law...), ~9 MB.',
   },
 ];
 

@@ -17,6 +17,7 @@ import {
 import { HANDLERS, toApiError, type ApiContext, type Handler } from './api';
 import { EventHub } from './events';
 import { heapLimitArgs, memoryLimitBytes } from './memory-guard';
+import { ForeignRuns } from './foreign-runs';
 import { RunManager, forkTrainerLauncher, type TrainerLauncher } from './run-manager';
 import type { CheckpointMeta } from './run-data';
 import { RunStore } from './store';
@@ -44,6 +45,8 @@ export interface WorkbenchOptions {
   stopGraceMs?: number;
   /** How long close() waits for each run to stop before killing it (default 10 s). */
   shutdownGraceMs?: number;
+  /** How often runs other processes write are re-read (default 2 s; 0: never). */
+  foreignRunsPollMs?: number;
 }
 
 export class Workbench {
@@ -51,6 +54,7 @@ export class Workbench {
   private readonly manager: RunManager;
   private readonly tasks: TaskPool;
   private readonly memoryLimitBytes: number;
+  private readonly foreignRuns: ForeignRuns | null;
   private readonly pickDatasetFile?: () => Promise<string | null>;
   private closed = false;
 
@@ -74,6 +78,14 @@ export class Workbench {
       stopGraceMs: options.stopGraceMs ?? 60_000,
       shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
     });
+    const manager = this.manager;
+    this.foreignRuns =
+      options.foreignRunsPollMs === 0
+        ? null
+        : new ForeignRuns(store, this.events.emit, {
+            pollMs: options.foreignRunsPollMs,
+            isOwn: (runId) => manager.isActive(runId) || manager.isQueued(runId),
+          });
   }
 
   static async open(dataDir: string, options: WorkbenchOptions = {}): Promise<Workbench> {
@@ -149,6 +161,7 @@ export class Workbench {
     if (this.closed) return;
     this.closed = true;
     this.tasks.close();
+    this.foreignRuns?.close();
     await this.manager.close();
     this.events.clear();
   }

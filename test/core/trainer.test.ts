@@ -87,6 +87,26 @@ describe('Trainer', () => {
     trainer.dispose();
   });
 
+  it('mot: a snapshot carries each token with the text around it in its example', () => {
+    const trainer = new Trainer(tinyConfig('mot'), tinyData());
+    const snapshot = trainer.snapshot();
+    const layer = snapshot.layers.find((l) => l.kind === 'mot');
+    if (layer?.kind !== 'mot') throw new Error('no MoT layer in the snapshot');
+    expect(snapshot.time).toBe(tinyConfig('mot').model.contextLength);
+    expect(new Set(layer.cells.map((c) => c.position)).size).toBeGreaterThan(1);
+    for (const cell of layer.cells) {
+      expect(cell.contexts).toHaveLength(cell.examples.length);
+      for (const [i, context] of (cell.contexts ?? []).entries()) {
+        // Nothing before the first position, nothing after the last; text elsewhere.
+        const last = snapshot.time! - 1;
+        expect(context.before === '').toBe(cell.position === 0);
+        expect(context.after === '').toBe(cell.position === last);
+        expect(cell.tokenTexts[i]).toBeTypeOf('string');
+      }
+    }
+    trainer.dispose();
+  });
+
   it('run() reports snapshot@0, train 1..N, eval / snapshot / checkpoint on schedule and at the end', async () => {
     const config = tinyConfig('mot', {
       train: { steps: 7, evalEvery: 3, snapshotEvery: 5, checkpointEvery: 4, warmupSteps: 1 },

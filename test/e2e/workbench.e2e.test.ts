@@ -167,11 +167,21 @@ describe.skipIf(chromiumMissing !== null)(
       if (layer?.kind !== 'mot') throw new Error('the snapshot has no MoT layer');
       const cell = layer.cells[0];
       const tip = await heatmapTip(page, 'token-mix-heatmap');
-      const shown = /^Token “(.*)” from example (\d+)\nexpert (\d+): weight (\d\.\d{3})/.exec(tip);
+      // The tip reads the token in its text: position, then ~8 tokens either side.
+      const shown =
+        /^Token “(.*)” from example (\d+), position (\d+) of (\d+)\n…(.*)\[(.*)\](.*)…\nexpert (\d+): weight (\d\.\d{3})/.exec(
+          tip,
+        );
       expect(shown, tip).not.toBeNull();
-      const [, token, example, expert, weight] = shown!;
+      const [, token, example, position, time, , , , expert, weight] = shown!;
       expect(token).toBe(visibleToken(cell.tokenTexts[0]));
       expect(Number(example)).toBe(cell.examples[0]);
+      expect(Number(position)).toBe(cell.position);
+      expect(Number(time)).toBe(TINY_MOT['model.contextLength']);
+      expect(cell.contexts?.[0]).toBeDefined();
+      expect(await page.getByTestId('mix-contexts').locator('li').count()).toBe(
+        cell.examples.length,
+      );
       expect(weight).toBe(cell.weights[0][Number(expert)].toFixed(3));
       await page.mouse.move(0, 0);
       await screenshot(page, 'workbench-light-monitor');

@@ -1,6 +1,6 @@
 /** The renderer's pure helpers: formatting, smoothing, look-ups, health, mixing, diffs, routes. */
 import { describe, expect, it } from 'vitest';
-import { meanBand, interpolate, nearestPoint } from '../../src/renderer/src/lib/compare';
+import { interpolate, nearestPoint } from '../../src/renderer/src/lib/compare';
 import {
   deepMerge,
   diffConfigs,
@@ -9,7 +9,14 @@ import {
   issuesFor,
   setPath,
 } from '../../src/renderer/src/lib/config-paths';
-import { runColor, runColorSlots, textOnViridis } from '../../src/renderer/src/lib/colors';
+import {
+  PALETTE_SIZE,
+  groupColor,
+  runColor,
+  runColorSlots,
+  runDashed,
+  textOnViridis,
+} from '../../src/renderer/src/lib/colors';
 import {
   formatAxisTicks,
   formatBytes,
@@ -232,19 +239,6 @@ describe('compare', () => {
     expect(interpolate(line, 11)).toBeUndefined();
     expect(nearestPoint(line, 7)).toEqual({ x: 10, y: 10 });
   });
-
-  it('mean band: mean, min and max over the series that reach each x', () => {
-    const other = [
-      { x: 0, y: 2 },
-      { x: 5, y: 7 },
-    ];
-    const band = meanBand([line, other], 3);
-    expect(band?.mean.map((p) => p.x)).toEqual([0, 5, 10]);
-    expect(band?.mean.map((p) => p.y)).toEqual([1, 6, 10]);
-    expect(band?.lower.map((p) => p.y)).toEqual([0, 5, 10]);
-    expect(band?.upper.map((p) => p.y)).toEqual([2, 7, 10]);
-    expect(meanBand([])).toBeNull();
-  });
 });
 
 describe('routes', () => {
@@ -372,6 +366,25 @@ describe('axis ticks and colours', () => {
     expect(new Set(slots.values()).size).toBe(8);
     expect(runColorSlots([...ids].reverse())).toEqual(slots);
     expect(runColor(ids[0], false, 1, slots)).toBe(runColor(ids[0], false, 1, slots));
+    // Eight runs: eight different colours, none dashed.
+    expect(new Set(ids.map((id) => runColor(id, false, 1, slots))).size).toBe(8);
+    expect(ids.some((id) => runDashed(id, slots))).toBe(false);
+    // A ninth repeats a colour, dashed.
+    const more = runColorSlots([...ids, '20261129-055599-ffff']);
+    expect([...more.keys()].filter((id) => runDashed(id, more))).toHaveLength(1);
+  });
+
+  it('has no near-duplicate colours in its palette', () => {
+    const colours = Array.from({ length: PALETTE_SIZE }, (_, i) =>
+      groupColor(i).match(/\d+/g)!.slice(0, 3).map(Number),
+    );
+    for (const [i, a] of colours.entries()) {
+      for (const b of colours.slice(i + 1)) {
+        const distance = Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+        // Okabe–Ito orange and vermillion are the closest pair (67), still told apart.
+        expect(distance).toBeGreaterThan(60);
+      }
+    }
   });
 
   it('puts black text on light viridis and white on dark', () => {

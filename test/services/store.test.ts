@@ -517,4 +517,28 @@ describe('RunStore: runs made by another process', () => {
     const reopened = await RunStore.open(dataDir);
     expect(reopened.list()).toHaveLength(2);
   });
+
+  it('syncFromDisk takes newer run files another process wrote, and only those', async () => {
+    const dataDir = await tempDir();
+    const app = await RunStore.open(dataDir);
+    const terminal = await RunStore.open(dataDir);
+    const theirs = await terminal.create({ name: 'from the CLI', config: {}, ffnSummary: 'mot' });
+    expect((await app.syncFromDisk()).map((r) => r.id)).toEqual([theirs.id]);
+    expect(await app.syncFromDisk()).toEqual([]);
+    await terminal.update(theirs.id, { status: 'running', lastStep: 20 });
+    // Only the terminal saves the catalog: two processes saving it race on lowdb's temp file.
+    const catalogFile = path.join(dataDir, 'catalog.json');
+    const savedBefore = readFileSync(catalogFile, 'utf8');
+    const [changed] = await app.syncFromDisk();
+    expect(readFileSync(catalogFile, 'utf8')).toBe(savedBefore);
+    expect(changed).toMatchObject({ id: theirs.id, status: 'running', lastStep: 20 });
+    expect(app.get(theirs.id).status).toBe('running');
+    // A run this process trains is skipped: its record is ahead of the file.
+    await terminal.update(theirs.id, { status: 'completed' });
+    expect(await app.syncFromDisk((id) => id === theirs.id)).toEqual([]);
+    // An older file (this process wrote after it) is not taken.
+    await app.update(theirs.id, { notes: 'mine' });
+    expect(await app.syncFromDisk()).toEqual([]);
+    expect(app.get(theirs.id).notes).toBe('mine');
+  });
 });

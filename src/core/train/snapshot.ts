@@ -17,19 +17,28 @@ export interface MixCell {
   tokenTexts: string[];
   /** weights[i][e]: share of token i in expert e's mix (each column sums to 1). */
   weights: number[][];
+  /**
+   * The text around each token in its example (up to CONTEXT_TOKENS either side), so a row can
+   * be read in place. Absent in snapshots written before it was recorded.
+   */
+  contexts?: { before: string; after: string }[];
 }
 
 export interface MixSnapshot {
   step: number;
+  /** Tokens per probe example (the model's context length): positions are 0 .. time-1. */
+  time?: number;
   layers: (
     | { block: number; kind: 'mot'; groupSize: number; experts: number; cells: MixCell[] }
     | { block: number; kind: 'moe'; experts: number; load: number[] }
   )[];
 }
 
-/** Groups and positions recorded per layer: the first two groups at up to 8 evenly spaced positions. */
-const SNAPSHOT_GROUPS = 2;
-const SNAPSHOT_POSITIONS = 8;
+/** Groups and positions recorded per layer: the first four groups at up to 12 evenly spaced positions. */
+const SNAPSHOT_GROUPS = 4;
+const SNAPSHOT_POSITIONS = 12;
+/** Tokens of context kept on each side of a recorded token. */
+export const CONTEXT_TOKENS = 8;
 
 export function takeSnapshot(
   model: Gpt,
@@ -67,6 +76,14 @@ export function takeSnapshot(
               tokenIds,
               tokenTexts: tokenIds.map((id) => tokenizer.decode([id])),
               weights: w[k][t],
+              contexts: examples.map((b) => ({
+                before: tokenizer.decode(
+                  Array.from(inputs[b].subarray(Math.max(0, t - CONTEXT_TOKENS), t)),
+                ),
+                after: tokenizer.decode(
+                  Array.from(inputs[b].subarray(t + 1, t + 1 + CONTEXT_TOKENS)),
+                ),
+              })),
             });
           }
         }
@@ -80,7 +97,7 @@ export function takeSnapshot(
         });
       }
     }
-    return { step, layers: out };
+    return { step, time, layers: out };
   });
 }
 

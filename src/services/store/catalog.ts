@@ -148,6 +148,23 @@ export class Catalog {
     return next;
   }
 
+  /**
+   * Takes in what another process has already written to disk (its runs' run.json files), in
+   * memory only and in order with this process's own changes. Not saving is deliberate: two
+   * processes saving one catalog race on lowdb's temporary file, and the run folders hold the
+   * truth (a reopen recovers them); this process's next own change saves them along.
+   */
+  observe(change: (draft: CatalogData) => void): Promise<void> {
+    const step = async (): Promise<void> => {
+      const draft = structuredClone(this.db.data);
+      change(draft);
+      this.db.data = draft;
+    };
+    const next = this.queue.then(step);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
   /** Waits for every queued change; for a clean shutdown. */
   async flush(): Promise<void> {
     await this.queue;

@@ -187,7 +187,6 @@ export class RunStore {
     });
   }
 
-  /** All runs, newest first (by creation time, then id: ids only resolve to the second). */
   /**
    * Adds runs another process created in this data dir since the catalog was read (a `mot train`
    * in a terminal while the app is open), so they appear without a restart. Only folders the
@@ -204,15 +203,55 @@ export class RunStore {
       if (record) found.push(record);
     }
     if (found.length === 0) return [];
-    return this.catalog.transact((draft) => {
+    let added: RunRecord[] = [];
+    await this.catalog.observe((draft) => {
       // A run this process created meanwhile is already there (create holds the transaction).
-      const added = found.filter((record) => !draft.runs.some((run) => run.id === record.id));
+      added = found.filter((record) => !draft.runs.some((run) => run.id === record.id));
       draft.runs.push(...added);
       draft.runs.sort((a, b) => compareIds(a.id, b.id));
-      return added;
     });
+    return added;
   }
 
+  /** run.json modification times last looked at by syncFromDisk, by run id. */
+  private readonly seenRunFiles = new Map<string, number>();
+
+  /**
+   * Catches up with other processes writing this data dir (a terminal's `mot train`): adopts new
+   * run folders and takes each known run's run.json when it is newer than the catalog's record.
+   * `skip` names runs this process trains itself (its record is ahead of the file). Returns the
+   * records that are new or changed; one stat per run, a read only when the file changed. Kept
+   * in memory only (see Catalog.observe): the other process saves the catalog itself.
+   */
+  async syncFromDisk(skip: (id: string) => boolean = () => false): Promise<RunRecord[]> {
+    const changed = await this.adoptNewRunFolders();
+    const newer: RunRecord[] = [];
+    for (const run of this.catalog.runs) {
+      if (skip(run.id) || changed.some((r) => r.id === run.id)) continue;
+      const dir = runDirOf(this.dataDir, run.id);
+      const mtime = await fs
+        .stat(path.join(dir, RUN_FILE))
+        .then((stat) => stat.mtimeMs)
+        .catch(() => undefined);
+      if (mtime === undefined || this.seenRunFiles.get(run.id) === mtime) continue;
+      this.seenRunFiles.set(run.id, mtime);
+      const record = await readRunFile(dir, run.id);
+      if (record !== undefined && compareIds(record.updatedAt, run.updatedAt) > 0)
+        newer.push(record);
+    }
+    if (newer.length > 0) {
+      await this.catalog.observe((draft) => {
+        for (const record of newer) {
+          const index = draft.runs.findIndex((run) => run.id === record.id);
+          if (index >= 0 && compareIds(record.updatedAt, draft.runs[index].updatedAt) > 0)
+            draft.runs[index] = record;
+        }
+      });
+    }
+    return [...changed, ...newer].map((record) => structuredClone(record));
+  }
+
+  /** All runs, newest first (by creation time, then id: ids only resolve to the second). */
   list(): RunRecord[] {
     return [...this.catalog.runs]
       .sort((a, b) => compareIds(b.createdAt, a.createdAt) || compareIds(b.id, a.id))

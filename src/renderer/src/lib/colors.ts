@@ -18,63 +18,72 @@ function hash(text: string): number {
   return h >>> 0;
 }
 
-/** How many run colours there are; more runs than this share colours. */
-const RUN_SLOTS = 12;
+/**
+ * Eight colours for runs and groups, told apart with every common colour-vision deficiency:
+ * Okabe & Ito's palette without its black and yellow (lost on one background or the other),
+ * plus Paul Tol's olive and a mid grey. Light and dark themes share them; none is near another.
+ */
+const PALETTE = [
+  '#0072b2', // blue
+  '#e69f00', // orange
+  '#009e73', // bluish green
+  '#cc79a7', // reddish purple
+  '#56b4e9', // sky blue
+  '#d55e00', // vermillion
+  '#999933', // olive (Tol)
+  '#888888', // grey
+];
+
+/** How many colours there are; past them, runs get the same colours again, dashed. */
+export const PALETTE_SIZE = PALETTE.length;
 
 /**
- * Which palette slot each run gets among the runs shown together: its hashed slot, or the next
- * free one after it. Runs are placed in id order, so the same set always gets the same colours.
+ * Which slot each run gets among the runs shown together: its hashed colour, or the next free
+ * one; only once every colour is taken do slots repeat a colour (slot >= PALETTE_SIZE: dashed).
+ * Runs are placed in id order, so the same set always gets the same colours.
  */
 export function runColorSlots(runIds: readonly string[]): Map<string, number> {
   const slots = new Map<string, number>();
   const taken = new Set<number>();
   for (const id of [...new Set(runIds)].sort()) {
-    let slot = hash(id) % RUN_SLOTS;
-    if (taken.size < RUN_SLOTS) {
-      while (taken.has(slot)) slot = (slot + 1) % RUN_SLOTS;
-    }
+    const cycle = Math.floor(taken.size / PALETTE_SIZE);
+    let colour = hash(id) % PALETTE_SIZE;
+    while (taken.has(cycle * PALETTE_SIZE + colour)) colour = (colour + 1) % PALETTE_SIZE;
+    const slot = cycle * PALETTE_SIZE + colour;
     taken.add(slot);
     slots.set(id, slot);
   }
   return slots;
 }
 
+function rgb(hex: string, alpha: number): string {
+  const value = Number.parseInt(hex.slice(1), 16);
+  return `rgb(${value >> 16} ${(value >> 8) & 255} ${value & 255} / ${alpha})`;
+}
+
 /**
- * A run's colour, the same every time and in every view: a palette slot from a hash of its id
- * (or from `slots`, which keeps the runs shown together apart), its lightness from the theme so
- * the line reads on either background. Neighbouring slots are 150° of hue apart.
+ * A run's colour, the same every time and in every view: a palette colour from a hash of its
+ * id, or from `slots`, which keeps the runs shown together apart. `dark` is kept for callers;
+ * the palette reads on both backgrounds.
  */
 export function runColor(
   runId: string,
-  dark: boolean,
+  _dark: boolean,
   alpha = 1,
   slots?: ReadonlyMap<string, number>,
 ): string {
-  const slot = slots?.get(runId) ?? hash(runId) % RUN_SLOTS;
-  const hue = (slot * 150) % 360;
-  const lightness = dark ? 66 : slot % 2 === 0 ? 42 : 36;
-  return `hsl(${hue} 70% ${lightness}% / ${alpha})`;
+  const slot = slots?.get(runId) ?? hash(runId) % PALETTE_SIZE;
+  return rgb(PALETTE[slot % PALETTE_SIZE], alpha);
 }
 
-/** Tableau 10: distinct colours for a handful of groups, in order. */
-const CATEGORICAL = [
-  '#4e79a7',
-  '#f28e2b',
-  '#e15759',
-  '#76b7b2',
-  '#59a14f',
-  '#edc948',
-  '#b07aa1',
-  '#ff9da7',
-  '#9c755f',
-  '#bab0ac',
-];
+/** Whether a run's line is dashed: its slot repeats an earlier run's colour. */
+export function runDashed(runId: string, slots?: ReadonlyMap<string, number>): boolean {
+  return (slots?.get(runId) ?? 0) >= PALETTE_SIZE;
+}
 
-/** The colour of the i-th group (wraps after ten), with an optional alpha. */
+/** The colour of the i-th group (in palette order), with an optional alpha. */
 export function groupColor(index: number, alpha = 1): string {
-  const hex = CATEGORICAL[index % CATEGORICAL.length];
-  const value = Number.parseInt(hex.slice(1), 16);
-  return `rgb(${value >> 16} ${(value >> 8) & 255} ${value & 255} / ${alpha})`;
+  return rgb(PALETTE[index % PALETTE_SIZE], alpha);
 }
 
 /** Viridis, sampled at 9 stops: perceptually even, readable on light and dark, colour-blind safe. */

@@ -1,4 +1,4 @@
-/** Pure helpers for comparing runs: interpolation on a shared x grid and group mean bands. */
+/** Pure helpers for comparing runs: interpolation on a shared x grid, nearest points, bands. */
 import type { Point } from './metrics';
 
 /** y at x by linear interpolation in points sorted by x; undefined outside their range. */
@@ -37,26 +37,4 @@ export interface Band {
   mean: Point[];
   lower: Point[];
   upper: Point[];
-}
-
-/**
- * Mean and min/max of several series on `samples` x values spread over the range any of them
- * covers; at each x, over the series that reach it. Null when there is no range.
- */
-export function meanBand(series: readonly (readonly Point[])[], samples = 300): Band | null {
-  const usable = series.filter((s) => s.length > 0);
-  if (usable.length === 0) return null;
-  const start = Math.min(...usable.map((s) => s[0].x));
-  const end = Math.max(...usable.map((s) => s[s.length - 1].x));
-  if (!(end > start)) return null;
-  const band: Band = { mean: [], lower: [], upper: [] };
-  for (let i = 0; i < samples; i++) {
-    const x = start + ((end - start) * i) / (samples - 1);
-    const ys = usable.map((s) => interpolate(s, x)).filter((y): y is number => y !== undefined);
-    if (ys.length === 0) continue;
-    band.mean.push({ x, y: ys.reduce((a, b) => a + b, 0) / ys.length });
-    band.lower.push({ x, y: Math.min(...ys) });
-    band.upper.push({ x, y: Math.max(...ys) });
-  }
-  return band;
 }

@@ -89,3 +89,17 @@ export function setPath(object: object, path: string, value: unknown): void {
   }
   current[keys[keys.length - 1]] = value;
 }
+
+/**
+ * The config with the settings that do nothing for this run left out: MoT settings of a run
+ * whose FFN is not MoT, MoE settings of a non-MoE run, and the placement of a dense one. A diff
+ * of these shows "–" where a setting does not apply, instead of a value that means nothing.
+ */
+export function applicableSettings(config: unknown): unknown {
+  if (!isPlainObject(config) || !isPlainObject(config.model)) return config;
+  const model: Record<string, unknown> = { ...config.model };
+  if (model.ffn !== 'mot') delete model.mot;
+  if (model.ffn !== 'moe') delete model.moe;
+  if (model.ffn === 'dense') delete model.placement;
+  return { ...config, model };
+}

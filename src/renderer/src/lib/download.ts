@@ -17,27 +17,45 @@ export function downloadText(content: string, filename: string, mimeType = 'text
   downloadBlob(new Blob([content], { type: mimeType }), filename);
 }
 
+/** Device pixels of the caption strip under an exported picture. */
+const CAPTION_PX = 28;
+
 /**
- * A canvas as PNG. Canvases drawn with a transparent background get the page surface behind
- * them, so the picture reads outside the app.
+ * A canvas as the picture to export: on `background` (transparent canvases get the page surface,
+ * so they read outside the app), with `caption` (what it shows) drawn in a strip underneath.
  */
+export function exportCanvas(
+  canvas: HTMLCanvasElement,
+  background?: string,
+  caption?: { text: string; color: string },
+): HTMLCanvasElement {
+  if (!background && !caption) return canvas;
+  const scale = canvas.width / Math.max(1, canvas.clientWidth || canvas.width);
+  const strip = caption ? Math.round(CAPTION_PX * scale) : 0;
+  const out = document.createElement('canvas');
+  out.width = canvas.width;
+  out.height = canvas.height + strip;
+  const context = out.getContext('2d');
+  if (!context) return canvas;
+  context.fillStyle = background ?? '#fff';
+  context.fillRect(0, 0, out.width, out.height);
+  context.drawImage(canvas, 0, 0);
+  if (caption) {
+    context.fillStyle = caption.color;
+    context.font = `${Math.round(12 * scale)}px system-ui, sans-serif`;
+    context.textBaseline = 'middle';
+    context.fillText(caption.text, Math.round(8 * scale), canvas.height + strip / 2, out.width);
+  }
+  return out;
+}
+
 export async function downloadCanvasPng(
   canvas: HTMLCanvasElement,
   filename: string,
   background?: string,
+  caption?: { text: string; color: string } | '' | undefined,
 ): Promise<void> {
-  let source = canvas;
-  if (background) {
-    source = document.createElement('canvas');
-    source.width = canvas.width;
-    source.height = canvas.height;
-    const context = source.getContext('2d');
-    if (context) {
-      context.fillStyle = background;
-      context.fillRect(0, 0, source.width, source.height);
-      context.drawImage(canvas, 0, 0);
-    }
-  }
+  const source = exportCanvas(canvas, background, caption || undefined);
   const blob = await new Promise<Blob | null>((resolve) => source.toBlob(resolve, 'image/png'));
   if (!blob) throw new Error('the canvas could not be encoded as PNG');
   downloadBlob(blob, filename);

@@ -106,3 +106,8 @@ export function formatAxisTicks(values: number[]): string[] {
   }
   return values.map((v) => formatNumber(v));
 }
+
+/** "1 line", "3 lines": a count with its noun in the right number. */
+export function plural(count: number, noun: string, nouns = `${noun}s`): string {
+  return `${count.toLocaleString('en-US')} ${count === 1 ? noun : nouns}`;
+}

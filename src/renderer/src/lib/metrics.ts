@@ -48,8 +48,47 @@ export const TRAIN_SERIES = [
   'tokensPerSecond',
 ] as const;
 export type TrainSeries = (typeof TRAIN_SERIES)[number];
-/** What compare can plot: a train series or the validation loss. */
-export type CompareMetric = TrainSeries | 'validationLoss';
+/** Per-layer internals, averaged over the layers that have them (none: no point). */
+export const LAYER_SERIES = ['mixEntropy', 'mixMaxWeight', 'moeMaxLoad', 'moeDropped'] as const;
+export type LayerSeries = (typeof LAYER_SERIES)[number];
+/** What compare can plot: a train series, a layer internal or the validation loss. */
+export type CompareMetric = TrainSeries | LayerSeries | 'validationLoss';
+
+/**
+ * A layer internal of one train record: MoT mixing entropy (normalised, 1 = uniform) and max
+ * mixing weight, averaged over MoT layers and experts; MoE's busiest expert's share of tokens
+ * times the expert count (1 = balanced) and dropped fraction, averaged over MoE layers.
+ * Undefined when the record has no such layer (a dense run, or MoT metrics of an MoE run).
+ * `block` picks one block instead of the mean over all.
+ */
+export function layerValue(
+  record: TrainRecord,
+  metric: LayerSeries,
+  block: number | null = null,
+): number | undefined {
+  const values: number[] = [];
+  for (const layer of record.layers) {
+    if (block !== null && layer.block !== block) continue;
+    if (layer.kind === 'mot' && metric === 'mixEntropy') values.push(mean(layer.mixEntropy));
+    if (layer.kind === 'mot' && metric === 'mixMaxWeight') values.push(mean(layer.maxWeight));
+    if (layer.kind === 'moe' && metric === 'moeMaxLoad')
+      values.push(Math.max(...layer.load) * layer.load.length);
+    if (layer.kind === 'moe' && metric === 'moeDropped') values.push(layer.droppedFraction);
+  }
+  return values.length > 0 ? mean(values) : undefined;
+}
+
+/** The metric's name, naming the block when a layer metric shows one. */
+export function metricLabel(metric: CompareMetric, block: number | null = null): string {
+  const label = METRIC_LABELS[metric];
+  return isLayerSeries(metric) && block !== null
+    ? label.replace(/ \(mean of layers\)$/, '').concat(`, block ${block}`)
+    : label;
+}
+
+export function isLayerSeries(metric: CompareMetric): metric is LayerSeries {
+  return (LAYER_SERIES as readonly string[]).includes(metric);
+}
 export const METRIC_LABELS: Record<CompareMetric, string> = {
   lmLoss: 'Train loss (LM)',
   loss: 'Train loss (LM + aux)',
@@ -58,6 +97,10 @@ export const METRIC_LABELS: Record<CompareMetric, string> = {
   gradNorm: 'Gradient norm',
   tokensPerSecond: 'Tokens / s',
   validationLoss: 'Validation loss',
+  mixEntropy: 'MoT mixing entropy (mean of layers)',
+  mixMaxWeight: 'MoT max mixing weight (mean of layers)',
+  moeMaxLoad: 'MoE busiest expert load × experts',
+  moeDropped: 'MoE dropped fraction (mean of layers)',
 };
 
 /**

@@ -42,3 +42,26 @@ export function effectiveTokensPerExpert(weights: readonly (readonly number[])[]
   const experts = weights[0]?.length ?? 0;
   return Array.from({ length: experts }, (_, e) => effectiveCount(expertColumn(weights, e)));
 }
+
+/** Context around a token for reading: line breaks and tabs shown, other spaces kept as spaces. */
+export function contextText(text: string): string {
+  return text.replaceAll('\r', '').replaceAll('\n', '↵').replaceAll('\t', '⇥');
+}
+
+/** One line that says what a mix picture shows, drawn under an exported PNG. */
+export function mixCaption(parts: {
+  run: string;
+  step: number | undefined;
+  block: number | undefined;
+  group: number;
+  position: number;
+  time?: number;
+}): string {
+  const of = parts.time !== undefined ? ` of ${parts.time}` : '';
+  return `${parts.run} · step ${parts.step ?? '–'} · block ${parts.block ?? '–'} · group ${parts.group} · position ${parts.position}${of}`;
+}
+
+/** The labels of the greatest length (a few), to measure how wide a column label can get. */
+export function longestLabels(labels: readonly string[], count = 5): string[] {
+  return [...labels].sort((a, b) => b.length - a.length).slice(0, count);
+}

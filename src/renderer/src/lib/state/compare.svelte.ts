@@ -1,10 +1,11 @@
 /**
  * Compare: the chosen runs' metrics (each a live RunMetrics), the plotted metric and x axis,
- * smoothing, grouping, and the cursor. The selection itself lives in the URL (#/compare?runs=).
+ * smoothing, grouping, zoom and y limits, and the cursor. The selection itself lives in the URL (#/compare?runs=).
  */
 import { untrack } from 'svelte';
 import { SvelteMap } from 'svelte/reactivity';
 import type { Host } from '../../../../core/api/contract';
+import type { Grouping } from '../compare-groups';
 import type { CompareMetric, XAxis } from '../metrics';
 import { RunMetrics } from './run-metrics.svelte';
 
@@ -13,8 +14,15 @@ export class CompareState {
   xAxis = $state<XAxis>('step');
   smoothing = $state(0.6);
   logY = $state(false);
-  /** A config path to group runs by (mean and min/max band per value), or null. */
-  groupBy = $state<string | null>(null);
+  /** For a layer metric: one block, or null for the mean over layers. */
+  block = $state<number | null>(null);
+  /** How runs are grouped into mean ± interval bands (see compare-groups). */
+  grouping = $state.raw<Grouping>({ kind: 'none' });
+  /** The zoomed x range (drag across the chart), or null for all of it. */
+  xRange = $state.raw<[number, number] | null>(null);
+  /** Fixed y limits typed by the user; null fits the data. */
+  yMin = $state<number | null>(null);
+  yMax = $state<number | null>(null);
   /** An x value on the current axis. */
   cursor = $state<number | null>(null);
   readonly metrics = new SvelteMap<string, RunMetrics>();

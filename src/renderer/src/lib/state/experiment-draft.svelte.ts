@@ -14,9 +14,15 @@ import type { RunRecord } from '../../../../core/api/run-record';
 import type { RunConfig } from '../../../../core/config';
 import { BASE_CONFIG } from '../../../../core/presets';
 import { deepMerge } from '../config-paths';
-import { toShownError, type ShownError } from '../errors';
+import { readableMessage, toShownError, type ShownError } from '../errors';
 
 type Issue = { path: string; message: string };
+
+/** A config's settings without its name and description, as comparable text. */
+function bodyOf(config: RunConfig): string {
+  const { name: _name, description: _description, ...body } = config;
+  return JSON.stringify(body);
+}
 
 export class ExperimentDraft {
   config = $state<RunConfig>(structuredClone(BASE_CONFIG));
@@ -41,7 +47,13 @@ export class ExperimentDraft {
       path: i.path.replace(/^config\./, ''),
       message: i.message,
     }));
-    return [...fromEstimate, ...fromLaunch];
+    // The same problem from the estimate and the launch is listed once.
+    return [...fromEstimate, ...fromLaunch]
+      .map((i) => ({ path: i.path, message: readableMessage(i.message) }))
+      .filter(
+        (i, index, all) =>
+          all.findIndex((j) => j.path === i.path && j.message === i.message) === index,
+      );
   });
 
   #estimateSeq = 0;
@@ -128,10 +140,31 @@ export class ExperimentDraft {
     this.replace(structuredClone(BASE_CONFIG), 'defaults');
   }
 
+  /** The loaded config's settings (name and description aside) and description, as loaded. */
+  #loaded = { body: bodyOf(BASE_CONFIG), description: BASE_CONFIG.description };
+
   replace(config: RunConfig, origin: string): void {
     this.config = structuredClone(config);
     this.origin = origin;
     this.launchError = null;
+    this.#loaded = { body: bodyOf(config), description: config.description };
+  }
+
+  /**
+   * The config to launch or save. A preset's (or clone's) description describes its settings:
+   * once they are edited and the description was left as loaded, it says where it came from
+   * instead of carrying a claim that no longer holds.
+   */
+  forSaving(): RunConfig {
+    const config = $state.snapshot(this.config) as RunConfig;
+    const edited = bodyOf(config) !== this.#loaded.body;
+    if (
+      edited &&
+      this.#loaded.description !== '' &&
+      config.description === this.#loaded.description
+    )
+      config.description = `Edited from ${this.origin}.`;
+    return config;
   }
 
   /** Asks the host what `config` costs; an answer to an older request is dropped. */
@@ -158,7 +191,7 @@ export class ExperimentDraft {
     this.launching = true;
     this.launchError = null;
     try {
-      const config = $state.snapshot(this.config) as unknown as Record<string, unknown>;
+      const config = this.forSaving() as unknown as Record<string, unknown>;
       const created = await this.host.call('createRun', { config });
       try {
         return await this.host.call('startRun', { runId: created.id });

@@ -9,6 +9,8 @@
 import type { Host } from '../../../../core/api/contract';
 import { toShownError, type ShownError } from '../errors';
 import {
+  isLayerSeries,
+  layerValue,
   xOf,
   type CompareMetric,
   type EvalRecord,
@@ -108,8 +110,8 @@ export class RunMetrics {
   }
 
   /** Points of one metric against one x axis, extended to the newest record. Do not mutate. */
-  series(metric: CompareMetric, axis: XAxis): Point[] {
-    const key = `${metric}|${axis}`;
+  series(metric: CompareMetric, axis: XAxis, block: number | null = null): Point[] {
+    const key = `${metric}|${axis}${isLayerSeries(metric) && block !== null ? `|b${block}` : ''}`;
     let cached = this.#series.get(key);
     if (!cached) {
       cached = { points: [], consumed: 0 };
@@ -121,6 +123,13 @@ export class RunMetrics {
         cached.points.push({ x: xOf(r, axis), y: r.validationLoss });
       }
       cached.consumed = this.evals.length;
+    } else if (isLayerSeries(metric)) {
+      for (let i = cached.consumed; i < this.train.length; i++) {
+        const r = this.train[i];
+        const y = layerValue(r, metric, block);
+        if (y !== undefined) cached.points.push({ x: xOf(r, axis), y });
+      }
+      cached.consumed = this.train.length;
     } else {
       for (let i = cached.consumed; i < this.train.length; i++) {
         const r = this.train[i];
@@ -135,15 +144,22 @@ export class RunMetrics {
    * The series smoothed by a debiased EMA (as TensorBoard), extended incrementally like
    * `series`. weight 0 returns the raw series.
    */
-  smoothed(metric: CompareMetric, axis: XAxis, weight: number): Point[] {
-    const raw = this.series(metric, axis);
+  smoothed(
+    metric: CompareMetric,
+    axis: XAxis,
+    weight: number,
+    block: number | null = null,
+  ): Point[] {
+    const raw = this.series(metric, axis, block);
     if (weight <= 0) return raw;
-    const key = `${metric}|${axis}|${weight}`;
+    const series = `${metric}|${axis}${isLayerSeries(metric) && block !== null ? `|b${block}` : ''}`;
+    const key = `${series}|${weight}`;
     let cached = this.#smoothed.get(key);
     if (!cached || cached.consumed > raw.length) {
       // One smoothing weight per series is kept: a moved slider replaces the old one.
       for (const other of [...this.#smoothed.keys()]) {
-        if (other.startsWith(`${metric}|${axis}|`)) this.#smoothed.delete(other);
+        if (other.startsWith(`${series}|`) && other.split('|').length === key.split('|').length)
+          this.#smoothed.delete(other);
       }
       cached = { points: [], consumed: 0, last: 0, debias: 1 };
       this.#smoothed.set(key, cached);

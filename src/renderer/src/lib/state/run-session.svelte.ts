@@ -6,7 +6,15 @@ import type { Host, RunDetail } from '../../../../core/api/contract';
 import type { RunRecord } from '../../../../core/api/run-record';
 import type { MixSnapshot } from '../../../../core/train/snapshot';
 import { toShownError, type ShownError } from '../errors';
+import { isTransition } from '../lineage';
 import { nearestValue } from '../metrics';
+import {
+  divergedFromPoints,
+  isDiverged,
+  trainingWarnings,
+  vocabSizeOf,
+  type HealthWarning,
+} from '../training-health';
 import { RunMetrics } from './run-metrics.svelte';
 import type { RunsState } from './runs.svelte';
 
@@ -31,6 +39,22 @@ export class RunSession {
   record = $derived.by(
     (): RunRecord | undefined => this.runs.byId(this.runId) ?? this.detail?.record,
   );
+  /** The run's own training trouble (see training-health), from its metrics and record. */
+  health = $derived.by((): { warnings: HealthWarning[]; diverged: boolean } => {
+    void this.metrics.version;
+    const config = this.detail?.config;
+    const record = this.record;
+    if (!config || !record) return { warnings: [], diverged: false };
+    const vocabSize = vocabSizeOf(config.data.tokenizer);
+    // A child's copied history is its parent's: judge only the steps it trained itself.
+    const from = record.parent?.step ?? 0;
+    const own = this.metrics.train.filter((r) => r.step > from);
+    const transitionStep = isTransition(record, config) ? from : undefined;
+    return {
+      warnings: trainingWarnings(own, { vocabSize, transitionStep }),
+      diverged: isDiverged(record, vocabSize) || divergedFromPoints(own, vocabSize),
+    };
+  });
   snapshotSteps = $derived(this.detail?.snapshots ?? []);
   /** The snapshot shown: nearest to the cursor, or the newest. */
   snapshotStep = $derived.by((): number | undefined => {

@@ -11,6 +11,8 @@ import type { RunConfig } from '../../../../core/config';
 import { toShownError, type ShownError } from '../errors';
 import type { Toasts } from './toasts.svelte';
 import { formatLoss } from '../format';
+import { ownFigures, type OwnFigures } from '../lineage-figures';
+import { isDiverged, vocabSizeOf } from '../training-health';
 import { Coalesced } from './coalesce';
 
 const CONFIG_FETCH_CONCURRENCY = 4;
@@ -29,6 +31,10 @@ export class RunsState {
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a cache; nothing renders from it
   #configFailed = new Set<string>();
   #configActive = 0;
+  /** Parameter counts (estimateConfig), asked for only while a table shows them. */
+  params = new SvelteMap<string, number>();
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a cache; nothing renders from it
+  #paramsAsked = new Set<string>();
   /** A run the list does not know yet (made by the CLI or another window): re-read the list once. */
   #refreshSoon = new Coalesced(() => void this.refresh(), 500);
 
@@ -42,7 +48,14 @@ export class RunsState {
       this.upsert(event.record);
       if (previous?.status === event.status) return;
       const name = event.record.name;
-      if (event.status === 'completed') {
+      if (event.status === 'completed' && this.diverged(event.record)) {
+        this.toasts.show({
+          kind: 'error',
+          title: `Run “${name}” diverged`,
+          detail: `It trained every step, but its loss is worse than a uniform guess (final ${formatLoss(event.record.finalTrainLoss)}).`,
+          runId: event.runId,
+        });
+      } else if (event.status === 'completed') {
         const best = event.record.bestValidationLoss;
         this.toasts.show({
           kind: 'success',
@@ -90,6 +103,33 @@ export class RunsState {
         });
       }
     });
+  }
+
+  /** Forks' and transition children's own figures (see lineage-figures), by run id. */
+  own = new SvelteMap<string, OwnFigures>();
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a cache; nothing renders from it
+  #ownRead = new Map<string, string>();
+
+  /** Reads the metrics of these runs that have a parent, again whenever they moved on. */
+  ensureOwnFigures(records: readonly RunRecord[]): void {
+    untrack(() => {
+      for (const record of records) {
+        const parent = record.parent;
+        const version = `${record.lastStep}|${record.status}`;
+        if (!parent || this.#ownRead.get(record.id) === version) continue;
+        this.#ownRead.set(record.id, version);
+        this.host
+          .call('readMetrics', { runId: record.id })
+          .then(({ records: metrics }) => this.own.set(record.id, ownFigures(parent.step, metrics)))
+          .catch(() => this.#ownRead.delete(record.id));
+      }
+    });
+  }
+
+  /** Whether a run's losses say it diverged (false until its config is known). */
+  diverged(record: RunRecord): boolean {
+    const config = this.configs.get(record.id);
+    return config !== undefined && isDiverged(record, vocabSizeOf(config.data.tokenizer));
   }
 
   byId(runId: string): RunRecord | undefined {
@@ -150,6 +190,23 @@ export class RunsState {
       this.#configQueue.push(id);
     }
     this.#pump();
+  }
+
+  /** Asks for the parameter counts of these runs whose configs are known, one at a time. */
+  ensureParams(runIds: readonly string[]): void {
+    untrack(() => {
+      const ids = runIds.filter((id) => this.configs.has(id) && !this.#paramsAsked.has(id));
+      for (const id of ids) this.#paramsAsked.add(id);
+      void (async () => {
+        for (const id of ids) {
+          const config = this.configs.get(id);
+          const estimate = await this.host
+            .call('estimateConfig', { config: config as never })
+            .catch(() => null);
+          if (estimate?.paramsTotal !== undefined) this.params.set(id, estimate.paramsTotal);
+        }
+      })();
+    });
   }
 
   /** Stores a config already fetched elsewhere (e.g. a run page's getRun). */

@@ -27,7 +27,14 @@ export class Shortcuts {
 
   handle(event: KeyboardEvent): void {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
-    if (event.key !== 'Escape' && isEditable(event.target)) return;
+    if (event.isComposing) return;
+    // The event's target, or (for keys that reach the window from a shadow root or a label)
+    // the focused element: typing into either is never a shortcut.
+    if (
+      event.key !== 'Escape' &&
+      (isEditable(event.target) || isEditable(globalThis.document?.activeElement ?? null))
+    )
+      return;
     // The newest registration wins: a dialog's Escape before the page's.
     for (let i = this.list.length - 1; i >= 0; i--) {
       const shortcut = this.list[i];
@@ -40,9 +47,10 @@ export class Shortcuts {
   }
 }
 
-function isEditable(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
-  if (target.isContentEditable) return true;
+export function isEditable(target: EventTarget | null): boolean {
+  if (typeof HTMLElement === 'undefined' || !(target instanceof HTMLElement)) return false;
+  if (target.isContentEditable || target.closest('[contenteditable=""],[contenteditable=true]'))
+    return true;
   if (target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return true;
   if (target instanceof HTMLInputElement) {
     return !['checkbox', 'radio', 'button', 'submit', 'range', 'file'].includes(target.type);

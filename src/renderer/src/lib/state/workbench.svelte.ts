@@ -5,7 +5,9 @@
 import { createContext } from 'svelte';
 import type { Host } from '../../../../core/api/contract';
 import { Router } from './router.svelte';
+import { ExperimentDraft } from './experiment-draft.svelte';
 import { RunsState } from './runs.svelte';
+import { RunsViewState } from './runs-view.svelte';
 import { Shortcuts } from './shortcuts.svelte';
 import { Theme } from './theme.svelte';
 import { Toasts } from './toasts.svelte';
@@ -15,6 +17,14 @@ export class Workbench {
   readonly toasts = new Toasts();
   readonly shortcuts = new Shortcuts();
   readonly runs: RunsState;
+  /** The Runs view's filter, selection, columns and sort, kept across navigation. */
+  readonly runsView = new RunsViewState();
+  #draft: ExperimentDraft | null = null;
+  /** The New experiment form's draft, made on first use and kept while the app is open. */
+  get draft(): ExperimentDraft {
+    this.#draft ??= new ExperimentDraft(this.host);
+    return this.#draft;
+  }
   /** Increased by the "/" shortcut: the runs view focuses its search box. */
   focusSearch = $state(0);
 

@@ -1,0 +1,84 @@
+/**
+ * Follows runs that other processes write into this data dir (a terminal's `mot train`, a study
+ * run from the CLI): a new run folder shows within a fraction of a second (fs.watch on the runs
+ * folder), a changed run.json within one poll (fs.watch does not see into run folders, and may
+ * not work at all on network drives, so a timer reads as well). Each new or changed record is
+ * emitted as a `runStatus` event, so every open view lists it without a reload.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import type { Emit } from './events';
+import type { RunStore } from './store';
+import { runsDirOf } from './store/run-folders';
+
+export interface ForeignRunsOptions {
+  /** How often run files are re-checked (default 2 s). */
+  pollMs?: number;
+  /** Runs this process trains: their records are ahead of their files. */
+  isOwn: (runId: string) => boolean;
+}
+
+export class ForeignRuns {
+  #timer: ReturnType<typeof setInterval>;
+  #watcher: FSWatcher | null = null;
+  #busy: Promise<void> | null = null;
+  #again = false;
+  #closed = false;
+
+  constructor(
+    private readonly store: RunStore,
+    private readonly emit: Emit,
+    private readonly options: ForeignRunsOptions,
+  ) {
+    this.#timer = setInterval(() => this.check(), options.pollMs ?? 2000);
+    this.#timer.unref();
+    try {
+      this.#watcher = watch(runsDirOf(store.dataDir), () => this.check());
+      this.#watcher.on('error', () => this.#watcher?.close());
+      this.#watcher.unref();
+    } catch {
+      // No watching here: the timer alone keeps up.
+    }
+  }
+
+  /** One sync at a time; a request during one runs once more after it. */
+  check(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    if (this.#busy) {
+      this.#again = true;
+      return this.#busy;
+    }
+    this.#busy = this.#sync().finally(() => {
+      this.#busy = null;
+      if (this.#again) {
+        this.#again = false;
+        void this.check();
+      }
+    });
+    return this.#busy;
+  }
+
+  async #sync(): Promise<void> {
+    let records;
+    try {
+      records = await this.store.syncFromDisk(this.options.isOwn);
+    } catch (error) {
+      console.error('workbench: could not read run folders written elsewhere:', error);
+      return;
+    }
+    for (const record of records) {
+      if (this.#closed) return;
+      this.emit('runStatus', {
+        runId: record.id,
+        status: record.status,
+        record,
+        ...(record.error !== undefined && { error: record.error }),
+      });
+    }
+  }
+
+  close(): void {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.#watcher?.close();
+  }
+}
