@@ -1,18 +1,36 @@
 /**
- * The numeric fields of the experiment form, one row each: where the value lives in the config,
- * its range (the same as core/config.ts's schema), and one line of help. The form is drawn from
- * these tables, so a new setting is one row here.
+ * The fields of the experiment form, one row each: where the value lives in the config, its
+ * range or choices (the same as core/config.ts's schema), and one line of help. The form is
+ * drawn from these tables, so a new setting is one row here.
  */
-export interface NumberFieldSpec {
+import type { RunConfig } from '../../../core/config';
+
+interface FieldSpec {
   path: string;
   label: string;
   help: string;
+  /** Why the setting does nothing for this config (the field is then disabled); null = it applies. */
+  inapplicable?: (config: RunConfig) => string | null;
+}
+
+export interface NumberFieldSpec extends FieldSpec {
   min: number;
   max: number;
   /** Integer fields step by 1; others accept any value. */
   integer?: boolean;
   /** null is allowed; the input shows this placeholder when empty. */
   nullable?: string;
+  /** The key may be absent (emptying the input removes it); the input shows this placeholder. */
+  optional?: string;
+}
+
+export interface ChoiceFieldSpec extends FieldSpec {
+  options: { value: string; label: string }[];
+}
+
+/** Why `spec` does nothing for `config`, or null when it applies. */
+export function inapplicableReason(spec: FieldSpec, config: RunConfig): string | null {
+  return spec.inapplicable?.(config) ?? null;
 }
 
 export const MODEL_FIELDS: NumberFieldSpec[] = [
@@ -62,6 +80,18 @@ export const MODEL_FIELDS: NumberFieldSpec[] = [
     help: 'std = sqrt(scale / fan_in) for attention and dense weights.',
     min: 1e-4,
     max: 10,
+  },
+];
+
+export const MODEL_CHOICES: ChoiceFieldSpec[] = [
+  {
+    path: 'model.initTruncation',
+    label: 'Init truncation',
+    help: 'Where the truncated-normal init is cut: ±2·scale (authors) or ±2σ (std 0.88× nominal).',
+    options: [
+      { value: 'scale', label: '±2·scale (authors)' },
+      { value: 'std', label: '±2σ' },
+    ],
   },
 ];
 
@@ -163,6 +193,24 @@ export const MOE_FIELDS: NumberFieldSpec[] = [
   },
 ];
 
+export const MOE_CHOICES: ChoiceFieldSpec[] = [
+  {
+    path: 'model.moe.balanceChoices',
+    label: 'Load-balance counts',
+    help: 'Which of a token’s k choices the load-balance loss counts.',
+    options: [
+      { value: 'all', label: 'All k choices (authors)' },
+      { value: 'first', label: 'First choice only (Switch)' },
+    ],
+    inapplicable: (config) =>
+      config.model.moe.router === 'expert-choice'
+        ? 'Token choice only: expert choice has no load-balance loss.'
+        : config.model.moe.topK === 1
+          ? 'Both count the same with top-k = 1.'
+          : null,
+  },
+];
+
 export const TRAIN_FIELDS: NumberFieldSpec[] = [
   {
     path: 'train.steps',
@@ -234,7 +282,7 @@ export const TRAIN_FIELDS: NumberFieldSpec[] = [
   {
     path: 'train.seed',
     label: 'Seed',
-    help: 'Initialisation and data order.',
+    help: 'Initialisation and batch order (and the split, while Data seed is empty).',
     min: 0,
     max: 2 ** 31 - 1,
     integer: true,
@@ -257,6 +305,10 @@ export const INTERVAL_FIELDS: NumberFieldSpec[] = [
     min: 1,
     max: 1000,
     integer: true,
+    inapplicable: (config) =>
+      config.data.validationTokens === undefined
+        ? null
+        : 'Not used: the validation sample is set in tokens (Data).',
   },
   {
     path: 'train.checkpointEvery',
@@ -283,5 +335,23 @@ export const DATA_FIELDS: NumberFieldSpec[] = [
     help: 'Share of documents held out (split by document).',
     min: 0.001,
     max: 0.5,
+  },
+  {
+    path: 'data.validationTokens',
+    label: 'Validation tokens',
+    help: 'Validation sample size: random windows over all held-out documents, the same at every evaluation.',
+    min: 1,
+    max: 1 << 26,
+    integer: true,
+    optional: 'first eval batches',
+  },
+  {
+    path: 'data.seed',
+    label: 'Data seed',
+    help: 'Chooses the split and the validation sample, apart from the training seed.',
+    min: 0,
+    max: 2 ** 31 - 1,
+    integer: true,
+    optional: 'the training seed',
   },
 ];

@@ -79,7 +79,10 @@ export function issuesFor(
   return issues.filter((issue) => issue.path === path || issue.path.startsWith(`${path}.`));
 }
 
-/** Sets a leaf, creating objects on the way (works on a $state proxy, so the form updates). */
+/**
+ * Sets a leaf, creating objects on the way (works on a $state proxy, so the form updates);
+ * undefined removes the leaf (an optional setting back to its default).
+ */
 export function setPath(object: object, path: string, value: unknown): void {
   const keys = path.split('.');
   let current = object as Record<string, unknown>;
@@ -87,7 +90,9 @@ export function setPath(object: object, path: string, value: unknown): void {
     if (!isPlainObject(current[key])) current[key] = {};
     current = current[key] as Record<string, unknown>;
   }
-  current[keys[keys.length - 1]] = value;
+  const leaf = keys[keys.length - 1];
+  if (value === undefined) delete current[leaf];
+  else current[leaf] = value;
 }
 
 /**

@@ -40,3 +40,13 @@ export function gapLines(report: StudyReport): GapLine[] {
     for (const points of [line.points, line.low, line.high]) points.sort((a, b) => a.x - b.x);
   return [...lines.values()];
 }
+
+/**
+ * Whether the budget axis is logarithmic: budgets usually double, so once they span more than a
+ * factor of 3 a log axis spaces them evenly (and shows the trend's shape); a narrower span reads
+ * better linear. Needs every budget positive.
+ */
+export function budgetAxisIsLog(budgets: number[]): boolean {
+  if (budgets.length < 2 || budgets.some((b) => !(b > 0) || !Number.isFinite(b))) return false;
+  return Math.max(...budgets) / Math.min(...budgets) > 3;
+}

@@ -1,0 +1,91 @@
+// The experiment form's applicability rules, the study budget axis, and a run's passes over its split.
+import { describe, expect, it } from 'vitest';
+import { resolveConfig, type RunConfig } from '../../src/core/config';
+import { BASE_CONFIG } from '../../src/core/presets';
+import {
+  DATA_FIELDS,
+  INTERVAL_FIELDS,
+  MODEL_CHOICES,
+  MOE_CHOICES,
+  inapplicableReason,
+} from '../../src/renderer/src/lib/config-fields';
+import { setPath } from '../../src/renderer/src/lib/config-paths';
+import { formatPassCount, passesSoFar, plannedPasses } from '../../src/renderer/src/lib/run-passes';
+import { budgetAxisIsLog } from '../../src/renderer/src/lib/study-gaps';
+
+const spec = <T extends { path: string }>(list: T[], path: string): T => {
+  const found = list.find((s) => s.path === path);
+  if (!found) throw new Error(`no field ${path}`);
+  return found;
+};
+const moe = (router: 'token-choice' | 'expert-choice', topK: number): RunConfig =>
+  resolveConfig(BASE_CONFIG, { model: { ffn: 'moe', moe: { router, topK } } });
+
+describe('experiment form fields', () => {
+  it('lists the data seed, validation tokens, init truncation and balance choices', () => {
+    expect(DATA_FIELDS.map((s) => s.path)).toEqual(
+      expect.arrayContaining(['data.seed', 'data.validationTokens']),
+    );
+    expect(spec(MODEL_CHOICES, 'model.initTruncation').options.map((o) => o.value)).toEqual([
+      'scale',
+      'std',
+    ]);
+    expect(spec(MOE_CHOICES, 'model.moe.balanceChoices').options.map((o) => o.value)).toEqual([
+      'all',
+      'first',
+    ]);
+    for (const s of [...DATA_FIELDS, ...MODEL_CHOICES, ...MOE_CHOICES]) {
+      expect(s.help.length).toBeGreaterThan(10);
+    }
+  });
+
+  it('disables balance choices unless token choice with top-k > 1', () => {
+    const balance = spec(MOE_CHOICES, 'model.moe.balanceChoices');
+    expect(inapplicableReason(balance, moe('token-choice', 2))).toBeNull();
+    expect(inapplicableReason(balance, moe('token-choice', 1))).toMatch(/top-k = 1/);
+    expect(inapplicableReason(balance, moe('expert-choice', 2))).toMatch(/Token choice only/);
+  });
+
+  it('disables eval batches once the validation sample is set in tokens', () => {
+    const evalBatches = spec(INTERVAL_FIELDS, 'train.evalBatches');
+    const config = structuredClone(BASE_CONFIG);
+    setPath(config, 'data.validationTokens', undefined);
+    expect('validationTokens' in config.data).toBe(false);
+    expect(inapplicableReason(evalBatches, config)).toBeNull();
+    setPath(config, 'data.validationTokens', 4096);
+    expect(inapplicableReason(evalBatches, config)).toMatch(/tokens/);
+    expect(inapplicableReason(spec(DATA_FIELDS, 'data.seed'), config)).toBeNull();
+  });
+});
+
+describe('study budget axis', () => {
+  it('is logarithmic only for positive budgets spanning more than a factor of 3', () => {
+    expect(budgetAxisIsLog([100, 200, 400, 800])).toBe(true);
+    expect(budgetAxisIsLog([100, 200, 300])).toBe(false);
+    expect(budgetAxisIsLog([0, 100, 800])).toBe(false);
+    expect(budgetAxisIsLog([500])).toBe(false);
+  });
+});
+
+describe('passes over the training split', () => {
+  it('prefers the newest record, else tokens seen over the split', () => {
+    expect(passesSoFar({ tokensSeen: 300, trainSplitTokens: 100 }, { epochs: 2.5 })).toBe(2.5);
+    expect(passesSoFar({ tokensSeen: 300, trainSplitTokens: 100 }, {})).toBe(3);
+    expect(passesSoFar({ tokensSeen: 300 })).toBeNull();
+  });
+
+  it('plans steps · B · T over the split', () => {
+    const c = BASE_CONFIG;
+    const budget = c.train.steps * c.train.batchSize * c.model.contextLength;
+    expect(plannedPasses(c, budget / 2)).toBe(2);
+    expect(plannedPasses(c, undefined)).toBeNull();
+  });
+
+  it('formats counts readably', () => {
+    expect(formatPassCount(2.24)).toBe('2.2 passes');
+    expect(formatPassCount(1)).toBe('1.0 pass');
+    expect(formatPassCount(0.456)).toBe('0.46 passes');
+    expect(formatPassCount(0.001)).toBe('<0.01 passes');
+    expect(formatPassCount(37.4)).toBe('37 passes');
+  });
+});
