@@ -67,6 +67,11 @@ describe.skipIf(chromiumMissing !== null)(
       await page.getByTestId('field-name').fill('e2e lifecycle');
       await fillFields(page, { 'train.steps': 3000 });
       await page.getByTestId('params-total').waitFor();
+      // The data seed and validation sample are settings; eval batches then do nothing.
+      await page.getByTestId('field-data-seed').waitFor();
+      expect(await page.getByTestId('field-data-validationTokens').inputValue()).toBe('4096');
+      expect(await page.getByTestId('field-train-evalBatches').isDisabled()).toBe(true);
+      expect(await page.getByTestId('field-model-initTruncation').inputValue()).toBe('scale');
       await screenshot(page, 'app-new-experiment');
       const runId = await launch(page);
 
@@ -102,6 +107,9 @@ describe.skipIf(chromiumMissing !== null)(
       expect(stoppedAt).toBeLessThan(3000);
       expect(checkpointSteps(first.dataDir, runId)).toContain(stoppedAt);
       await expect(page.getByTestId('start-button').innerText()).resolves.toMatch(/resume/i);
+      // Beside the token budget, the passes over the training split.
+      await expect(page.getByTestId('run-tokens').innerText()).resolves.toMatch(/tokens/);
+      await expect(page.getByTestId('run-passes').innerText()).resolves.toMatch(/\d passe?s?$/);
       await screenshot(page, 'app-run-stopped');
       expectNoPageErrors(app);
       await page.close();
