@@ -9,6 +9,7 @@ import { findPreset } from '../core/presets';
 import { flopsPerToken } from '../core/train/flops';
 import { Trainer } from '../core/train/trainer';
 import { selectBackend, type BackendName } from './backends';
+import { profileSteps, type StepProfile } from './profile';
 import { loadRunData } from './run-data';
 
 export interface BenchOptions {
@@ -19,6 +20,8 @@ export interface BenchOptions {
   steps?: number;
   /** Untimed steps first: kernel compilation, allocation, caches (default 3; cpu 1). */
   warmup?: number;
+  /** Also profile a few steps kernel by kernel (see profile.ts). */
+  profile?: boolean;
 }
 
 export type BenchResult =
@@ -34,6 +37,7 @@ export type BenchResult =
       flopsPerToken: number;
       params: number;
       steps: number;
+      profile?: StepProfile;
     }
   | { backend: BackendName; kind: FfnKind; available: false; reason: string };
 
@@ -73,6 +77,7 @@ export async function* runBenchmark(options: BenchOptions = {}): AsyncGenerator<
         const tokensPerStep = config.train.batchSize * config.model.contextLength;
         const perToken = flopsPerToken(config.model, data.tokenizer.vocabSize).train;
         const tokensPerSecond = (tokensPerStep * 1000) / msPerStep;
+        const profile = options.profile ? await profileSteps(trainer) : undefined;
         yield {
           backend,
           kind,
@@ -83,6 +88,7 @@ export async function* runBenchmark(options: BenchOptions = {}): AsyncGenerator<
           flopsPerToken: perToken,
           params: trainer.model.params.count(),
           steps,
+          ...(profile ? { profile } : {}),
         };
       } finally {
         trainer.dispose();
