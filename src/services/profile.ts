@@ -13,7 +13,7 @@ export type KernelKind =
 
 export interface KernelRow {
   kernel: string;
-  /** Input shapes, e.g. "2048x128 128x512". */
+  /** Input shapes, e.g. "2048x128 128x512" (matMul: "-> 2048x512", the output). */
   shapes: string;
   kind: KernelKind;
   callsPerStep: number;
@@ -47,6 +47,7 @@ export interface StepProfile {
 interface Sample {
   kernel: string;
   shapes: number[][];
+  out: number[];
   ms: number;
 }
 
@@ -66,20 +67,30 @@ export async function profileSteps(trainer: Trainer, steps = 3, topN = 15): Prom
       if (!tf.getKernel(k.name, backend)) continue;
       const kernelMs = await k.kernelTimeMs;
       if (typeof kernelMs !== 'number') continue; // a backend without timers reports an error object
-      samples.push({ kernel: k.name, shapes: k.inputShapes.map((s) => s ?? []), ms: kernelMs });
+      samples.push({
+        kernel: k.name,
+        shapes: k.inputShapes.map((s) => s ?? []),
+        out: k.outputShapes[0] ?? [],
+        ms: kernelMs,
+      });
     }
   }
   const rows = new Map<string, KernelRow & { flops: number }>();
   let totalFlops = 0;
   let small = 0;
   let smallMs = 0;
-  let largest: { flops: number; shapes: number[][] } = { flops: 0, shapes: [] };
+  let largest: { flops: number; shapes: number[][]; out: number[] } = {
+    flops: 0,
+    shapes: [],
+    out: [],
+  };
   for (const s of samples) {
-    const shapes = s.shapes.map((shape) => shape.join('x') || 'scalar').join(' ');
+    const flops = matMulFlops(s.kernel, s.shapes, s.out);
+    const inputs = s.shapes.map((shape) => shape.join('x') || 'scalar').join(' ');
+    const shapes = flops > 0 ? `${inputs} -> ${s.out.join('x')}` : inputs; // matMul: flags show
     const key = `${s.kernel} ${shapes}`;
-    const flops = matMulFlops(s.kernel, s.shapes);
     totalFlops += flops;
-    if (flops > largest.flops) largest = { flops, shapes: s.shapes };
+    if (flops > largest.flops) largest = { flops, shapes: s.shapes, out: s.out };
     if (s.ms < 0.05) {
       small++;
       smallMs += s.ms;
@@ -106,7 +117,7 @@ export async function profileSteps(trainer: Trainer, steps = 3, topN = 15): Prom
     byKindMs.set(row.kind, (byKindMs.get(row.kind) ?? 0) + row.msPerStep);
   }
   const matMulMs = byKindMs.get('matMul') ?? 0;
-  const ceiling = measureCeiling(largest.shapes);
+  const ceiling = measureCeiling(largest.shapes, largest.out);
   const gflopPerStep = totalFlops / steps / 1e9;
   return {
     stepMs: median(stepMs),
@@ -136,35 +147,36 @@ export async function profileSteps(trainer: Trainer, steps = 3, topN = 15): Prom
   };
 }
 
-/** 2*M*N*K per product for BatchMatMul / _FusedMatMul (K from a's size, whatever its transpose). */
-function matMulFlops(kernel: string, [a, b]: number[][]): number {
-  if ((kernel !== 'BatchMatMul' && kernel !== '_FusedMatMul') || !a || !b) return 0;
-  const batch = Math.max(size(a.slice(0, -2)), size(b.slice(0, -2)));
-  const [a0, a1] = a.slice(-2);
-  const [b0, b1] = b.slice(-2);
-  // The inner dimension is the one a and b share; M and N are the others.
-  const k = a1 === b0 || a1 === b1 ? a1 : a0;
-  return 2 * batch * ((a0 * a1) / k) * ((b0 * b1) / k) * k;
+/**
+ * 2*M*N*K per product for BatchMatMul / _FusedMatMul: out is [..., M, N], and K = |a| / (batch M)
+ * whatever a's transpose flag.
+ */
+function matMulFlops(kernel: string, [a]: number[][], out: number[]): number {
+  if ((kernel !== 'BatchMatMul' && kernel !== '_FusedMatMul') || !a || out.length < 2) return 0;
+  const m = out[out.length - 2];
+  const k = size(a.slice(-2)) / m;
+  return 2 * size(out) * k;
 }
 
 /**
  * GFLOP/s of the step's largest matMul shape, run alone: the fastest of 15 after 3 warm-ups (other
  * processes on the machine only ever slow a run down).
  */
-function measureCeiling(shapes: number[][]): { shapes: string; gflops: number } {
-  const [aShape, bShape] =
-    shapes.length === 2
-      ? shapes
-      : [
-          [2048, 128],
-          [128, 512],
-        ];
-  const flops = matMulFlops('BatchMatMul', [aShape, bShape]);
+function measureCeiling(shapes: number[][], out: number[]): { shapes: string; gflops: number } {
+  const known = shapes.length === 2 && out.length >= 2;
+  const [aShape, bShape] = known
+    ? shapes
+    : [
+        [2048, 128],
+        [128, 512],
+      ];
+  const outShape = known ? out : [2048, 512];
+  const flops = matMulFlops('BatchMatMul', [aShape, bShape], outShape);
   const a = tf.randomNormal(aShape);
   const b = tf.randomNormal(bShape);
-  const k = aShape[aShape.length - 1];
-  const transposeA = !(k === bShape[bShape.length - 2] || k === bShape[bShape.length - 1]);
-  const transposeB = (transposeA ? aShape[aShape.length - 2] : k) !== bShape[bShape.length - 2];
+  // The flags that turn these inputs into this output: a is [.., M, K] unless its last axis is M.
+  const transposeA = aShape[aShape.length - 2] !== outShape[outShape.length - 2];
+  const transposeB = bShape[bShape.length - 1] !== outShape[outShape.length - 1];
   const times: number[] = [];
   for (let i = 0; i < 18; i++) {
     const started = performance.now();

@@ -1,10 +1,10 @@
 /**
  * `mot bench` (npm run bench): ms/step, tokens/s and GFLOP/s per backend and FFN kind, one JSON
- * line each. `--profile` adds the per-kernel profile to each line and prints it as tables on stderr.
+ * line each. `--native both` runs wasm with and without the native kernels. `--profile` adds the per-kernel profile to each line and prints it as tables on stderr.
  */
 import { FFN_KINDS, type FfnKind } from '../../core/config';
 import type { BackendName } from '../../services/backends';
-import { runBenchmark, type BenchResult } from '../../services/bench';
+import { compareEngines, runBenchmark, type BenchResult } from '../../services/bench';
 import type { StepProfile } from '../../services/profile';
 import { backendFlag, numberFlag, parse, UsageError } from '../args';
 import { progress, result, table } from '../output';
@@ -15,7 +15,11 @@ export async function benchCommand(argv: string[]): Promise<void> {
     kind: { type: 'string', multiple: true },
     steps: { type: 'string' },
     profile: { type: 'boolean' },
+    native: { type: 'string' },
   });
+  const native = values.native ?? 'on';
+  if (native !== 'on' && native !== 'off' && native !== 'both')
+    throw new UsageError(`--native must be on, off or both, not "${native}"`);
   const backends = values.backend?.map((b) => {
     const choice = backendFlag(b);
     if (choice === 'auto') throw new UsageError('--backend auto is not a single backend');
@@ -29,17 +33,20 @@ export async function benchCommand(argv: string[]): Promise<void> {
   const steps =
     values.steps === undefined ? undefined : numberFlag(values.steps, 'steps', 10, 1, 1000);
   const profile = values.profile ?? false;
-  for await (const line of runBenchmark({ backends, kinds, steps, profile })) {
+  const lines: BenchResult[] = [];
+  for await (const line of runBenchmark({ backends, kinds, steps, profile, native })) {
     result(line);
+    lines.push(line);
     if (line.available && line.profile) progress(describeProfile(line, line.profile));
   }
+  for (const comparison of compareEngines(lines)) result({ comparison });
 }
 
 function describeProfile(line: BenchResult & { available: true }, p: StepProfile): string {
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   const m = p.matMul;
   return [
-    `\n${line.backend} ${line.kind}: ${p.stepMs.toFixed(1)} ms/step profiled, ${p.kernelMs} ms in ` +
+    `\n${line.backend}${line.native ? '+native' : ''} ${line.kind}: ${p.stepMs.toFixed(1)} ms/step profiled, ${p.kernelMs} ms in ` +
       `${p.kernelsPerStep} kernels (${p.small.count} under 50 us: ${p.small.ms} ms), ` +
       `${(p.stepMs - p.kernelMs).toFixed(1)} ms outside kernels`,
     `matMul: ${m.gflopPerStep} GFLOP in ${m.msPerStep} ms = ${m.achievedGflops} GFLOP/s; ceiling ` +

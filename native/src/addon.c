@@ -1,0 +1,171 @@
+/* mot_native: BLAS kernels that work in place on a WebAssembly heap (tfjs-backend-wasm's memory).
+ * JavaScript passes the heap's ArrayBuffer and byte offsets of tensors in it; every range is
+ * checked against the heap before it is touched.
+ *   gemm(heap, batch, m, n, k, a, strideA, transA, b, strideB, transB, out)
+ *     out[i] = op(a[i]) @ op(b[i]) for i < batch, row-major float32; op transposes when asked;
+ *     strides are in elements between batch items (0 broadcasts one matrix).
+ *   transpose(heap, x, out, dims[], perm[])   4-byte elements
+ *   info() -> { blas, threads }      setThreads(n) */
+#include <node_api.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "transpose.h"
+
+#if defined(MOT_ACCELERATE)
+#include <Accelerate/Accelerate.h>
+#define BLAS_NAME "Accelerate"
+#else
+#include <cblas.h>
+#define BLAS_NAME "OpenBLAS"
+#endif
+
+#define CHECK(call)                                                   \
+  do {                                                                \
+    if ((call) != napi_ok) {                                          \
+      napi_throw_error(env, NULL, "mot_native: N-API call failed"); \
+      return NULL;                                                    \
+    }                                                                 \
+  } while (0)
+
+static napi_value fail(napi_env env, const char *message) {
+  napi_throw_error(env, NULL, message);
+  return NULL;
+}
+
+static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) return 0;
+  return 1;
+}
+
+static int get_i64(napi_env env, napi_value v, int64_t *out) {
+  return napi_get_value_int64(env, v, out) == napi_ok;
+}
+
+/* A float range [offset, offset + 4*count) must lie inside the heap and be 4-byte aligned. */
+static float *range(uint8_t *heap, size_t bytes, int64_t offset, int64_t count) {
+  if (offset < 0 || count < 0 || (offset & 3) != 0) return NULL;
+  if ((uint64_t)offset + 4 * (uint64_t)count > bytes) return NULL;
+  return (float *)(heap + offset);
+}
+
+static napi_value gemm(napi_env env, napi_callback_info info) {
+  napi_value argv[12];
+  if (!get_args(env, info, 12, argv)) return fail(env, "gemm: 12 arguments expected");
+  void *data;
+  size_t bytes;
+  if (napi_get_arraybuffer_info(env, argv[0], &data, &bytes) != napi_ok)
+    return fail(env, "gemm: the heap must be an ArrayBuffer");
+  int64_t batch, m, n, k, a_off, a_stride, b_off, b_stride, out_off;
+  bool trans_a, trans_b;
+  if (!get_i64(env, argv[1], &batch) || !get_i64(env, argv[2], &m) ||
+      !get_i64(env, argv[3], &n) || !get_i64(env, argv[4], &k) ||
+      !get_i64(env, argv[5], &a_off) || !get_i64(env, argv[6], &a_stride) ||
+      napi_get_value_bool(env, argv[7], &trans_a) != napi_ok ||
+      !get_i64(env, argv[8], &b_off) || !get_i64(env, argv[9], &b_stride) ||
+      napi_get_value_bool(env, argv[10], &trans_b) != napi_ok ||
+      !get_i64(env, argv[11], &out_off))
+    return fail(env, "gemm: expected numbers and booleans");
+  if (batch < 0 || m < 0 || n < 0 || k < 0 || a_stride < 0 || b_stride < 0 ||
+      m > INT32_MAX || n > INT32_MAX || k > INT32_MAX)
+    return fail(env, "gemm: negative or too large size");
+  if (batch == 0 || m == 0 || n == 0) return NULL;
+  float *a = range(data, bytes, a_off, a_stride * (batch - 1) + m * k);
+  float *b = range(data, bytes, b_off, b_stride * (batch - 1) + k * n);
+  float *c = range(data, bytes, out_off, batch * m * n);
+  if (!a || !b || !c) return fail(env, "gemm: a tensor lies outside the heap");
+  const int lda = trans_a ? (int)m : (int)k, ldb = trans_b ? (int)k : (int)n;
+  for (int64_t i = 0; i < batch; i++) {
+    if (k == 0) {
+      memset(c + i * m * n, 0, (size_t)(m * n) * 4);
+      continue;
+    }
+    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+                trans_b ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, 1.0f,
+                a + i * a_stride, lda, b + i * b_stride, ldb, 0.0f, c + i * m * n, (int)n);
+  }
+  return NULL;
+}
+
+static int get_int_array(napi_env env, napi_value array, int64_t *out, uint32_t *length) {
+  bool is_array;
+  if (napi_is_array(env, array, &is_array) != napi_ok || !is_array) return 0;
+  if (napi_get_array_length(env, array, length) != napi_ok || *length > MOT_MAX_RANK) return 0;
+  for (uint32_t i = 0; i < *length; i++) {
+    napi_value v;
+    if (napi_get_element(env, array, i, &v) != napi_ok || !get_i64(env, v, &out[i])) return 0;
+  }
+  return 1;
+}
+
+static napi_value transpose(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  if (!get_args(env, info, 5, argv)) return fail(env, "transpose: 5 arguments expected");
+  void *data;
+  size_t bytes;
+  if (napi_get_arraybuffer_info(env, argv[0], &data, &bytes) != napi_ok)
+    return fail(env, "transpose: the heap must be an ArrayBuffer");
+  int64_t x_off, out_off, dims[MOT_MAX_RANK], perm64[MOT_MAX_RANK];
+  uint32_t rank, perm_rank;
+  if (!get_i64(env, argv[1], &x_off) || !get_i64(env, argv[2], &out_off) ||
+      !get_int_array(env, argv[3], dims, &rank) ||
+      !get_int_array(env, argv[4], perm64, &perm_rank) || rank != perm_rank)
+    return fail(env, "transpose: expected offsets, dims[] and perm[] of one rank (at most 8)");
+  int perm[MOT_MAX_RANK], seen[MOT_MAX_RANK] = {0};
+  int64_t total = 1;
+  for (uint32_t i = 0; i < rank; i++) {
+    if (perm64[i] < 0 || perm64[i] >= rank || seen[perm64[i]]++ || dims[i] < 0)
+      return fail(env, "transpose: perm must be a permutation of the axes");
+    perm[i] = (int)perm64[i];
+    total *= dims[i];
+  }
+  float *x = range(data, bytes, x_off, total), *out = range(data, bytes, out_off, total);
+  if (!x || !out) return fail(env, "transpose: a tensor lies outside the heap");
+  mot_transpose32((const uint32_t *)x, (uint32_t *)out, dims, perm, (int)rank);
+  return NULL;
+}
+
+static napi_value set_threads(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int64_t n;
+  if (!get_args(env, info, 1, argv) || !get_i64(env, argv[0], &n) || n < 1 || n > 1024)
+    return fail(env, "setThreads: a thread count from 1 expected");
+#if defined(MOT_OPENBLAS)
+  openblas_set_num_threads((int)n);
+#endif
+  return NULL;
+}
+
+static napi_value get_info(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result, blas, threads;
+  char name[160];
+#if defined(MOT_OPENBLAS)
+  snprintf(name, sizeof name, "%s", openblas_get_config()); /* "OpenBLAS 0.3.21 ..." */
+  int count = openblas_get_num_threads();
+#else
+  snprintf(name, sizeof name, "%s", BLAS_NAME);
+  int count = 0; /* Accelerate chooses for itself */
+#endif
+  CHECK(napi_create_object(env, &result));
+  CHECK(napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &blas));
+  CHECK(napi_create_int32(env, count, &threads));
+  CHECK(napi_set_named_property(env, result, "blas", blas));
+  CHECK(napi_set_named_property(env, result, "threads", threads));
+  return result;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  const napi_property_descriptor props[] = {
+      {"gemm", NULL, gemm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"transpose", NULL, transpose, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"info", NULL, get_info, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
