@@ -51,6 +51,34 @@ static float *range(uint8_t *heap, size_t bytes, int64_t offset, int64_t count) 
   return (float *)(heap + offset);
 }
 
+/* Products this small (the MoT merge and emit: 8 x 8 by 8 x 128, hundreds per call) cost more in
+ * BLAS's per-call setup than in arithmetic: a plain loop does them. C = op(A) op(B), row-major. */
+enum { SMALL_GEMM = 32 * 32 * 32 };
+
+static void small_gemm(int64_t m, int64_t n, int64_t k, const float *restrict a, bool trans_a,
+                       const float *restrict b, bool trans_b, float *restrict c) {
+  const int64_t sa_i = trans_a ? 1 : k, sa_p = trans_a ? m : 1; /* a(i, p) = a[i*sa_i + p*sa_p] */
+  if (!trans_b) { /* b(p, j) = b[p*n + j]: rows of c accumulate rows of b */
+    for (int64_t i = 0; i < m; i++) {
+      float *restrict ci = c + i * n;
+      for (int64_t j = 0; j < n; j++) ci[j] = 0.0f;
+      for (int64_t p = 0; p < k; p++) {
+        const float aip = a[i * sa_i + p * sa_p];
+        const float *restrict bp = b + p * n;
+        for (int64_t j = 0; j < n; j++) ci[j] += aip * bp[j];
+      }
+    }
+    return;
+  }
+  for (int64_t i = 0; i < m; i++) /* b(p, j) = b[j*k + p]: dot products along p */
+    for (int64_t j = 0; j < n; j++) {
+      const float *bj = b + j * k;
+      float sum = 0.0f;
+      for (int64_t p = 0; p < k; p++) sum += a[i * sa_i + p * sa_p] * bj[p];
+      c[i * n + j] = sum;
+    }
+}
+
 static napi_value gemm(napi_env env, napi_callback_info info) {
   napi_value argv[12];
   if (!get_args(env, info, 12, argv)) return fail(env, "gemm: 12 arguments expected");
@@ -77,7 +105,12 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
   float *c = range(data, bytes, out_off, batch * m * n);
   if (!a || !b || !c) return fail(env, "gemm: a tensor lies outside the heap");
   const int lda = trans_a ? (int)m : (int)k, ldb = trans_b ? (int)k : (int)n;
+  const bool small = m * n * k <= SMALL_GEMM;
   for (int64_t i = 0; i < batch; i++) {
+    if (small) {
+      small_gemm(m, n, k, a + i * a_stride, trans_a, b + i * b_stride, trans_b, c + i * m * n);
+      continue;
+    }
     if (k == 0) {
       memset(c + i * m * n, 0, (size_t)(m * n) * 4);
       continue;

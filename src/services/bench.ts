@@ -38,6 +38,11 @@ export type BenchResult =
       native?: boolean;
       /** Median over the timed steps. */
       msPerStep: number;
+      /**
+       * Median CPU time of this process per step: on a machine other processes share, the wall
+       * clock counts their turns too; this does not (the engine runs one thread).
+       */
+      cpuMsPerStep: number;
       tokensPerSecond: number;
       /** Achieved training FLOP/s (3x forward, MoT mixing included), in 1e9 per second. */
       gflopsPerSecond: number;
@@ -83,9 +88,15 @@ export async function* runBenchmark(options: BenchOptions = {}): AsyncGenerator<
       const trainer = new Trainer(config, data);
       try {
         const stepMs: number[] = [];
+        const cpuMs: number[] = [];
         for (let i = 0; i < warmup + steps; i++) {
+          const cpu = process.cpuUsage();
           const record = trainer.trainStep();
-          if (i >= warmup) stepMs.push(record.stepMs);
+          const used = process.cpuUsage(cpu);
+          if (i >= warmup) {
+            stepMs.push(record.stepMs);
+            cpuMs.push((used.user + used.system) / 1000);
+          }
         }
         const msPerStep = median(stepMs);
         const tokensPerStep = config.train.batchSize * config.model.contextLength;
@@ -99,6 +110,7 @@ export async function* runBenchmark(options: BenchOptions = {}): AsyncGenerator<
           detail,
           ...(nativeOn === undefined ? {} : { native: nativeOn }),
           msPerStep,
+          cpuMsPerStep: median(cpuMs),
           tokensPerSecond,
           gflopsPerSecond: (tokensPerSecond * perToken) / 1e9,
           flopsPerToken: perToken,

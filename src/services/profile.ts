@@ -34,7 +34,8 @@ export interface StepProfile {
   byKind: { kind: KernelKind; msPerStep: number; share: number }[];
   top: KernelRow[];
   matMul: {
-    gflopPerStep: number;
+    /** Multiply-adds count 2, read off the kernels' shapes. */
+    flopsPerStep: number;
     msPerStep: number;
     achievedGflops: number;
     /** The step's largest matMul timed alone on this backend, in this run. */
@@ -138,7 +139,7 @@ export async function profileSteps(trainer: Trainer, steps = 3, topN = 15): Prom
         ...(row.gflops === undefined ? {} : { gflops: round(row.gflops, 1) }),
       })),
     matMul: {
-      gflopPerStep: round(gflopPerStep, 3),
+      flopsPerStep: totalFlops / steps,
       msPerStep: round(matMulMs),
       achievedGflops: round(gflopPerStep / (matMulMs / 1000), 1),
       ceiling,

@@ -49,7 +49,7 @@ function describeProfile(line: BenchResult & { available: true }, p: StepProfile
     `\n${line.backend}${line.native ? '+native' : ''} ${line.kind}: ${p.stepMs.toFixed(1)} ms/step profiled, ${p.kernelMs} ms in ` +
       `${p.kernelsPerStep} kernels (${p.small.count} under 50 us: ${p.small.ms} ms), ` +
       `${(p.stepMs - p.kernelMs).toFixed(1)} ms outside kernels`,
-    `matMul: ${m.gflopPerStep} GFLOP in ${m.msPerStep} ms = ${m.achievedGflops} GFLOP/s; ceiling ` +
+    `matMul: ${(m.flopsPerStep / 1e9).toFixed(3)} GFLOP in ${m.msPerStep} ms = ${m.achievedGflops} GFLOP/s; ceiling ` +
       `${m.ceiling.gflops} GFLOP/s (${m.ceiling.shapes} alone) -> floor ${m.floorMs} ms/step`,
     table(
       ['kind', 'ms/step', 'share'],
