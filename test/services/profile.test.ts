@@ -23,7 +23,8 @@ describe('profileSteps', () => {
         trainer.trainStep(); // warm-up
         const p = await profileSteps(trainer, 2, 5);
         const tokens = config.train.batchSize * config.model.contextLength;
-        const expected = (flopsPerToken(config.model, data.tokenizer.vocabSize).train * tokens) / 1e9;
+        const expected =
+          (flopsPerToken(config.model, data.tokenizer.vocabSize).train * tokens) / 1e9;
         expect(p.matMul.flopsPerStep / 1e9).toBeCloseTo(expected, 9);
         expect(p.byKind.reduce((sum, k) => sum + k.share, 0)).toBeCloseTo(1, 2);
         expect(p.top).toHaveLength(5);
