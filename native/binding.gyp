@@ -3,12 +3,12 @@
     {
       "target_name": "mot_native",
       "sources": ["src/addon.c", "src/transpose.c"],
-      "cflags": ["-O3", "-std=c11"],
+      "cflags": ["-O3", "-std=c11", "-ffp-contract=off"],
       "conditions": [
         ["OS=='linux'", {
           "defines": ["MOT_OPENBLAS"],
           "include_dirs": ["/usr/include/openblas", "/usr/include/x86_64-linux-gnu", "/usr/include/aarch64-linux-gnu"],
-          "libraries": ["-lopenblas"]
+          "libraries": ["-lopenblas", "-lm"]
         }],
         ["OS=='mac'", {
           "defines": ["MOT_ACCELERATE", "ACCELERATE_NEW_LAPACK"],

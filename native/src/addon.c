@@ -5,7 +5,11 @@
  *     out[i] = op(a[i]) @ op(b[i]) for i < batch, row-major float32; op transposes when asked;
  *     strides are in elements between batch items (0 broadcasts one matrix).
  *   transpose(heap, x, out, dims[], perm[])   4-byte elements
+ *   sumSquares(heap, x, count) -> sum of x^2 (in double)
+ *   adamw(heap, count, p, m, v, g, outP, outM, outV, [b1, a1, b2, a2, stepScale, eps, decay])
+ *     m' = b1 m + a1 g,  v' = b2 v + a2 g^2,  p' = decay p - stepScale m' / (sqrt(v') + eps)
  *   info() -> { blas, threads }      setThreads(n) */
+#include <math.h>
 #include <node_api.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -160,6 +164,60 @@ static napi_value transpose(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value sum_squares(napi_env env, napi_callback_info info) {
+  napi_value argv[3], result;
+  void *data;
+  size_t bytes;
+  int64_t x_off, count;
+  if (!get_args(env, info, 3, argv) ||
+      napi_get_arraybuffer_info(env, argv[0], &data, &bytes) != napi_ok ||
+      !get_i64(env, argv[1], &x_off) || !get_i64(env, argv[2], &count))
+    return fail(env, "sumSquares: expected (heap, offset, count)");
+  const float *x = range(data, bytes, x_off, count);
+  if (!x) return fail(env, "sumSquares: the tensor lies outside the heap");
+  double sum = 0;
+  for (int64_t i = 0; i < count; i++) sum += (double)x[i] * x[i];
+  CHECK(napi_create_double(env, sum, &result));
+  return result;
+}
+
+static napi_value adamw(napi_env env, napi_callback_info info) {
+  napi_value argv[10];
+  void *data;
+  size_t bytes;
+  int64_t count, off[7];
+  if (!get_args(env, info, 10, argv) ||
+      napi_get_arraybuffer_info(env, argv[0], &data, &bytes) != napi_ok ||
+      !get_i64(env, argv[1], &count))
+    return fail(env, "adamw: expected (heap, count, 7 offsets, settings[7])");
+  for (int i = 0; i < 7; i++)
+    if (!get_i64(env, argv[2 + i], &off[i])) return fail(env, "adamw: offsets must be numbers");
+  float h[7];
+  for (uint32_t i = 0; i < 7; i++) {
+    napi_value v;
+    double d;
+    if (napi_get_element(env, argv[9], i, &v) != napi_ok || napi_get_value_double(env, v, &d) != napi_ok)
+      return fail(env, "adamw: settings must be 7 numbers");
+    h[i] = (float)d;
+  }
+  float *t[7];
+  for (int i = 0; i < 7; i++)
+    if (!(t[i] = range(data, bytes, off[i], count)))
+      return fail(env, "adamw: a tensor lies outside the heap");
+  const float *p = t[0], *m = t[1], *v = t[2], *g = t[3];
+  float *out_p = t[4], *out_m = t[5], *out_v = t[6];
+  const float b1 = h[0], a1 = h[1], b2 = h[2], a2 = h[3], scale = h[4], eps = h[5], decay = h[6];
+  for (int64_t i = 0; i < count; i++) {
+    const float gi = g[i];
+    const float mi = m[i] * b1 + gi * a1;
+    const float vi = v[i] * b2 + gi * gi * a2;
+    out_m[i] = mi;
+    out_v[i] = vi;
+    out_p[i] = (decay == 1.0f ? p[i] : p[i] * decay) - (mi * scale) / (sqrtf(vi) + eps);
+  }
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   int64_t n;
@@ -194,6 +252,8 @@ static napi_value init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"gemm", NULL, gemm, NULL, NULL, NULL, napi_enumerable, NULL},
       {"transpose", NULL, transpose, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sumSquares", NULL, sum_squares, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"adamw", NULL, adamw, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, get_info, NULL, NULL, NULL, napi_enumerable, NULL},
   };

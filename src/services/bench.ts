@@ -10,7 +10,7 @@ import { flopsPerToken } from '../core/train/flops';
 import { Trainer } from '../core/train/trainer';
 import { selectBackend, type BackendName } from './backends';
 import { nativeKernelsOn } from './native-kernels';
-import { profileSteps, type StepProfile } from './profile';
+import { cpuMsSince, profileSteps, type StepProfile } from './profile';
 import { loadRunData } from './run-data';
 
 export interface BenchOptions {
@@ -92,10 +92,9 @@ export async function* runBenchmark(options: BenchOptions = {}): AsyncGenerator<
         for (let i = 0; i < warmup + steps; i++) {
           const cpu = process.cpuUsage();
           const record = trainer.trainStep();
-          const used = process.cpuUsage(cpu);
           if (i >= warmup) {
+            cpuMs.push(cpuMsSince(cpu));
             stepMs.push(record.stepMs);
-            cpuMs.push((used.user + used.system) / 1000);
           }
         }
         const msPerStep = median(stepMs);

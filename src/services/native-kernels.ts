@@ -1,8 +1,10 @@
 /**
  * Native kernels for tfjs-backend-wasm: the optional addon in native/ (N-API, on the platform's
  * BLAS) computes matMul (2-D and batched, transpose flags folded into sgemm) and transpose
- * directly on the wasm heap, in place of the wasm backend's own kernels. Registered over the
- * 'wasm' kernels only when the addon loads; `setNativeKernels(false)` puts the originals back.
+ * directly on the wasm heap, in place of the wasm backend's own kernels, and adds two for AdamW
+ * (src/core/train/adamw.ts: the sum of squares, and the whole update in one pass). Registered
+ * over the 'wasm' kernels only when the addon loads; `setNativeKernels(false)` puts the
+ * originals back.
  * While they are on, the tfjs flag MOT_NATIVE_KERNELS is true, so src/core picks the layouts
  * these kernels are fast for (batched matMul instead of depthwise convolutions).
  */
@@ -11,6 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { NATIVE_KERNELS_FLAG } from '../core/model/ops';
+import { ADAMW_KERNEL, SUM_SQUARES_KERNEL } from '../core/train/adamw';
 
 interface NativeAddon {
   gemm(
@@ -28,6 +31,19 @@ interface NativeAddon {
     out: number,
   ): void;
   transpose(heap: ArrayBuffer, x: number, out: number, dims: number[], perm: number[]): void;
+  sumSquares(heap: ArrayBuffer, x: number, count: number): number;
+  adamw(
+    heap: ArrayBuffer,
+    count: number,
+    p: number,
+    m: number,
+    v: number,
+    g: number,
+    outP: number,
+    outM: number,
+    outV: number,
+    settings: number[],
+  ): void;
   setThreads(n: number): void;
   info(): { blas: string; threads: number };
 }
@@ -36,7 +52,12 @@ interface NativeAddon {
 interface WasmBackend {
   wasm: { HEAPU8: Uint8Array };
   dataIdMap: { get(dataId: object): { memoryOffset: number } };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  makeOutput(
+    shape: number[],
+    dtype: tf.DataType,
+    memoryOffset?: number,
+    values?: Float32Array,
+  ): tf.TensorInfo;
 }
 
 type KernelArgs = {
@@ -120,6 +141,12 @@ export function setNativeKernels(on: boolean): string {
     }
     tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: batchMatMul });
     tf.registerKernel({ kernelName: 'Transpose', backendName: 'wasm', kernelFunc: transpose });
+    for (const [kernelName, kernelFunc] of [
+      [SUM_SQUARES_KERNEL, sumSquares],
+      [ADAMW_KERNEL, adamwUpdate],
+    ] as const)
+      if (!tf.getKernel(kernelName, 'wasm'))
+        tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
   }
   tf.env().set(NATIVE_KERNELS_FLAG, true);
   return `native ${KERNELS.join(', ')} on ${native.info().blas.split(' ')[0]}`;
@@ -202,6 +229,37 @@ const transpose = ((args: KernelArgs) => {
     perm,
   );
   return out;
+}) as unknown as tf.KernelFunc;
+
+/** sum(x^2) of a float32 tensor, as a scalar. */
+const sumSquares = ((args: KernelArgs) => {
+  const { inputs, backend } = args;
+  const { x } = inputs;
+  const heap = backend.wasm.HEAPU8.buffer as ArrayBuffer;
+  const sum = addon!.sumSquares(heap, offset(backend, x), size(x.shape));
+  return backend.makeOutput([], 'float32', undefined, new Float32Array([sum]));
+}) as unknown as tf.KernelFunc;
+
+/** One AdamW update of a parameter in one pass: [p', m', v'] (attrs.settings: see addon.c). */
+const adamwUpdate = ((args: KernelArgs) => {
+  const { inputs, backend, attrs } = args;
+  const { p, m, v, g } = inputs;
+  const outs = [p, m, v].map((t) => backend.makeOutput(t.shape, 'float32'));
+  addon!.adamw(
+    backend.wasm.HEAPU8.buffer as ArrayBuffer,
+    size(p.shape),
+    ...([p, m, v, g, ...outs].map((t) => offset(backend, t)) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ]),
+    attrs.settings as number[],
+  );
+  return outs;
 }) as unknown as tf.KernelFunc;
 
 function size(shape: number[]): number {

@@ -24,9 +24,9 @@ export interface KernelRow {
 }
 
 export interface StepProfile {
-  /** Median wall-clock step while profiled (profiling itself adds a little). */
+  /** Median CPU time of a profiled step (profiling itself adds a little). */
   stepMs: number;
-  /** Sum of kernel times per step. */
+  /** Sum of kernel CPU times per step. */
   kernelMs: number;
   kernelsPerStep: number;
   /** Kernels under 50 us each, and their time together. */
@@ -52,29 +52,38 @@ interface Sample {
   ms: number;
 }
 
-/** Profiles `steps` training steps of a warmed-up trainer. */
+/**
+ * Profiles `steps` training steps of a warmed-up trainer. Times are this process's CPU time, not
+ * the wall clock: on a machine that other processes share, the wall clock also counts their turns
+ * (the engine runs one thread, so on an idle machine the two agree).
+ */
 export async function profileSteps(trainer: Trainer, steps = 3, topN = 15): Promise<StepProfile> {
   const samples: Sample[] = [];
   const stepMs: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    let ms = 0;
-    const info = await tf.profile(() => {
-      ms = trainer.trainStep().stepMs;
-    });
-    stepMs.push(ms);
-    const backend = tf.getBackend();
-    for (const k of info.kernels) {
-      // Custom ops (tf.customGrad) appear as "forward" around the kernels they run: skip them.
-      if (!tf.getKernel(k.name, backend)) continue;
-      const kernelMs = await k.kernelTimeMs;
-      if (typeof kernelMs !== 'number') continue; // a backend without timers reports an error object
-      samples.push({
-        kernel: k.name,
-        shapes: k.inputShapes.map((s) => s ?? []),
-        out: k.outputShapes[0] ?? [],
-        ms: kernelMs,
+  const restore = timeKernelsInCpu(tf.backend());
+  try {
+    for (let i = 0; i < steps; i++) {
+      const started = process.cpuUsage();
+      const info = await tf.profile(() => {
+        trainer.trainStep();
       });
+      stepMs.push(cpuMsSince(started));
+      const backend = tf.getBackend();
+      for (const k of info.kernels) {
+        // Custom ops (tf.customGrad) appear as "forward" around the kernels they run: skip them.
+        if (!tf.getKernel(k.name, backend)) continue;
+        const kernelMs = await k.kernelTimeMs;
+        if (typeof kernelMs !== 'number') continue; // a backend without timers reports an error
+        samples.push({
+          kernel: k.name,
+          shapes: k.inputShapes.map((s) => s ?? []),
+          out: k.outputShapes[0] ?? [],
+          ms: kernelMs,
+        });
+      }
     }
+  } finally {
+    restore();
   }
   const rows = new Map<string, KernelRow & { flops: number }>();
   let totalFlops = 0;
@@ -160,8 +169,8 @@ function matMulFlops(kernel: string, [a]: number[][], out: number[]): number {
 }
 
 /**
- * GFLOP/s of the step's largest matMul shape, run alone: the fastest of 15 after 3 warm-ups (other
- * processes on the machine only ever slow a run down).
+ * GFLOP/s of the step's largest matMul shape, run alone: the fastest of 15 (CPU time) after 3
+ * warm-ups.
  */
 function measureCeiling(shapes: number[][], out: number[]): { shapes: string; gflops: number } {
   const known = shapes.length === 2 && out.length >= 2;
@@ -180,15 +189,37 @@ function measureCeiling(shapes: number[][], out: number[]): { shapes: string; gf
   const transposeB = bShape[bShape.length - 1] !== outShape[outShape.length - 1];
   const times: number[] = [];
   for (let i = 0; i < 18; i++) {
-    const started = performance.now();
+    const started = process.cpuUsage();
     const out = tf.matMul(a, b, transposeA, transposeB);
     out.dataSync();
-    if (i >= 3) times.push(performance.now() - started);
+    if (i >= 3) times.push(cpuMsSince(started));
     out.dispose();
   }
   tf.dispose([a, b]);
   const shapeText = [aShape, bShape].map((s) => s.join('x')).join(' ');
   return { shapes: shapeText, gflops: round(flops / Math.min(...times) / 1e6, 1) };
+}
+
+export function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
+
+/**
+ * Makes tf.profile time each kernel in CPU time. Kernels of the synchronous CPU backends (wasm,
+ * cpu) finish inside the call; GPU backends keep their own timers. Returns the undo.
+ */
+function timeKernelsInCpu(backend: tf.KernelBackend): () => void {
+  if (!['wasm', 'cpu'].includes(tf.getBackend())) return () => {};
+  const timed = backend as unknown as { time(f: () => void): Promise<{ kernelMs: number }> };
+  timed.time = async (f) => {
+    const started = process.cpuUsage();
+    f();
+    return { kernelMs: cpuMsSince(started) };
+  };
+  return () => {
+    delete (timed as { time?: unknown }).time; // back to the backend's own (prototype) timer
+  };
 }
 
 function kindOf(kernel: string): KernelKind {

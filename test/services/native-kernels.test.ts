@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { FFN_KINDS } from '../../src/core/config';
 import { fastProducts } from '../../src/core/model/ops';
 import { Rng } from '../../src/core/rng';
+import { AdamW } from '../../src/core/train/adamw';
 import { Trainer } from '../../src/core/train/trainer';
 import { selectBackend } from '../../src/services/backends';
 import { benchConfig } from '../../src/services/bench';
@@ -96,6 +97,41 @@ describe.skipIf(!addon)('native kernels', () => {
     );
     expect(() => addon!.transpose(heap, 0, 32, [2, 3], [0, 0])).toThrow(/permutation/);
   });
+
+  it.each([0, 0.01])(
+    'AdamW in one native pass per parameter equals the tfjs kernels (gradClip %s)',
+    async (gradClip) => {
+      const run = async (native: boolean) => {
+        await selectBackend('wasm', { native });
+        const params = new Map<string, tf.Variable>([
+          ['w', tf.variable(tf.tensor2d(values([6, 5], 4), [6, 5]))],
+          ['b', tf.variable(tf.tensor1d(values([5], 5)))],
+        ]);
+        const settings = { beta1: 0.9, beta2: 0.95, epsilon: 1e-8, weightDecay: 0.1, gradClip };
+        const optimizer = new AdamW(params, settings);
+        const norms: number[] = [];
+        for (let step = 0; step < 3; step++) {
+          const grads = {
+            w: tf.tensor2d(values([6, 5], 10 + step), [6, 5]),
+            b: tf.tensor1d(values([5], 20 + step)),
+          };
+          norms.push(optimizer.apply(grads, 1e-2));
+          tf.dispose(Object.values(grads));
+        }
+        const result = [...params.values(), ...optimizer.secondMoments.values()].flatMap((t) =>
+          Array.from(t.dataSync()),
+        );
+        optimizer.dispose();
+        for (const p of params.values()) p.dispose();
+        return { result, norms };
+      };
+      const plain = await run(false);
+      const fused = await run(true);
+      expect(maxDiff(plain.result, fused.result)).toBeLessThan(1e-6);
+      expect(maxDiff(plain.norms, fused.norms)).toBeLessThan(1e-5);
+      expect(maxDiff(plain.result.slice(0, 30), values([6, 5], 4))).toBeGreaterThan(1e-3); // it moved
+    },
+  );
 
   it('switching them off restores the wasm kernels and the plain-wasm layouts', async () => {
     await selectBackend('wasm', { native: true });

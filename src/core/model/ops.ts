@@ -22,6 +22,11 @@ import * as tf from '@tensorflow/tfjs';
 export const NATIVE_KERNELS_FLAG = 'MOT_NATIVE_KERNELS';
 tf.env().registerFlag(NATIVE_KERNELS_FLAG, () => false);
 
+/** Whether the native kernels serve the current backend (wasm). */
+export function nativeKernels(): boolean {
+  return tf.getBackend() === 'wasm' && tf.env().getBool(NATIVE_KERNELS_FLAG);
+}
+
 /** Whether batched / transposed matMul is fast on the current backend (all but plain wasm). */
 export function fastProducts(): boolean {
   return tf.getBackend() !== 'wasm' || tf.env().getBool(NATIVE_KERNELS_FLAG);
