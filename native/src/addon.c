@@ -13,6 +13,7 @@
 #include <node_api.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "transpose.h"
@@ -60,27 +61,20 @@ static float *range(uint8_t *heap, size_t bytes, int64_t offset, int64_t count) 
 enum { SMALL_GEMM = 32 * 32 * 32 };
 
 static void small_gemm(int64_t m, int64_t n, int64_t k, const float *restrict a, bool trans_a,
-                       const float *restrict b, bool trans_b, float *restrict c) {
-  const int64_t sa_i = trans_a ? 1 : k, sa_p = trans_a ? m : 1; /* a(i, p) = a[i*sa_i + p*sa_p] */
-  if (!trans_b) { /* b(p, j) = b[p*n + j]: rows of c accumulate rows of b */
-    for (int64_t i = 0; i < m; i++) {
-      float *restrict ci = c + i * n;
-      for (int64_t j = 0; j < n; j++) ci[j] = 0.0f;
-      for (int64_t p = 0; p < k; p++) {
-        const float aip = a[i * sa_i + p * sa_p];
-        const float *restrict bp = b + p * n;
-        for (int64_t j = 0; j < n; j++) ci[j] += aip * bp[j];
-      }
+                       const float *restrict b, float *restrict c) {
+  /* a(i, p) = a[i*sa_i + p*sa_p]; b is [k, n]: each row of c accumulates rows of b, so the inner
+   * loop runs along contiguous rows and vectorises (a dot product along p would not, without
+   * reassociating float sums). */
+  const int64_t sa_i = trans_a ? 1 : k, sa_p = trans_a ? m : 1;
+  for (int64_t i = 0; i < m; i++) {
+    float *restrict ci = c + i * n;
+    for (int64_t j = 0; j < n; j++) ci[j] = 0.0f;
+    for (int64_t p = 0; p < k; p++) {
+      const float aip = a[i * sa_i + p * sa_p];
+      const float *restrict bp = b + p * n;
+      for (int64_t j = 0; j < n; j++) ci[j] += aip * bp[j];
     }
-    return;
   }
-  for (int64_t i = 0; i < m; i++) /* b(p, j) = b[j*k + p]: dot products along p */
-    for (int64_t j = 0; j < n; j++) {
-      const float *bj = b + j * k;
-      float sum = 0.0f;
-      for (int64_t p = 0; p < k; p++) sum += a[i * sa_i + p * sa_p] * bj[p];
-      c[i * n + j] = sum;
-    }
 }
 
 static napi_value gemm(napi_env env, napi_callback_info info) {
@@ -110,9 +104,17 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
   if (!a || !b || !c) return fail(env, "gemm: a tensor lies outside the heap");
   const int lda = trans_a ? (int)m : (int)k, ldb = trans_b ? (int)k : (int)n;
   const bool small = m * n * k <= SMALL_GEMM;
+  /* A transposed b ([n, k]) is first copied to [k, n] for the small loop. */
+  float *b_rows = small && trans_b ? malloc((size_t)(k * n) * 4 + 4) : NULL;
+  if (small && trans_b && !b_rows) return fail(env, "gemm: out of memory");
   for (int64_t i = 0; i < batch; i++) {
     if (small) {
-      small_gemm(m, n, k, a + i * a_stride, trans_a, b + i * b_stride, trans_b, c + i * m * n);
+      const float *bi = b + i * b_stride;
+      if (trans_b) {
+        mot_transpose32((const uint32_t *)bi, (uint32_t *)b_rows, (int64_t[]){n, k}, (int[]){1, 0}, 2);
+        bi = b_rows;
+      }
+      small_gemm(m, n, k, a + i * a_stride, trans_a, bi, c + i * m * n);
       continue;
     }
     if (k == 0) {
@@ -123,6 +125,7 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
                 trans_b ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, 1.0f,
                 a + i * a_stride, lda, b + i * b_stride, ldb, 0.0f, c + i * m * n, (int)n);
   }
+  free(b_rows);
   return NULL;
 }
 

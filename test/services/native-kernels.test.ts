@@ -55,6 +55,9 @@ describe.skipIf(!addon)('native kernels', () => {
     [[5, 7], [2, 4, 7], false, true], // one a for every batch item
     [[2, 3, 5, 7], [1, 7, 4], false, false],
     [[4, 0], [0, 3], false, false], // empty inner dimension: zeros
+    // Above 32^3 multiply-adds per product: BLAS rather than the small-product loop.
+    [[2, 40, 50], [2, 60, 50], false, true],
+    [[64, 33], [64, 65], true, false],
   ];
   it.each(products)(
     'matMul %j x %j (transposeA %s, transposeB %s) equals cpu',
