@@ -77,6 +77,25 @@ static void small_gemm(int64_t m, int64_t n, int64_t k, const float *restrict a,
   }
 }
 
+/* c[i, j] = a[i, :] . b[j, :] for a [m, k] and b [n, k]: the small loop when rows of c are short
+ * (n < 32, as in the mixing weights' gradients), with eight partial sums that vectorise. */
+static void small_gemm_dots(int64_t m, int64_t n, int64_t k, const float *restrict a,
+                            const float *restrict b, float *restrict c) {
+  for (int64_t i = 0; i < m; i++) {
+    const float *restrict ai = a + i * k;
+    for (int64_t j = 0; j < n; j++) {
+      const float *restrict bj = b + j * k;
+      float acc[8] = {0};
+      int64_t p = 0;
+      for (; p + 8 <= k; p += 8)
+        for (int q = 0; q < 8; q++) acc[q] += ai[p + q] * bj[p + q];
+      float sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+      for (; p < k; p++) sum += ai[p] * bj[p];
+      c[i * n + j] = sum;
+    }
+  }
+}
+
 static napi_value gemm(napi_env env, napi_callback_info info) {
   napi_value argv[12];
   if (!get_args(env, info, 12, argv)) return fail(env, "gemm: 12 arguments expected");
@@ -110,6 +129,10 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
   for (int64_t i = 0; i < batch; i++) {
     if (small) {
       const float *bi = b + i * b_stride;
+      if (trans_b && !trans_a && n < 32) {
+        small_gemm_dots(m, n, k, a + i * a_stride, bi, c + i * m * n);
+        continue;
+      }
       if (trans_b) {
         mot_transpose32((const uint32_t *)bi, (uint32_t *)b_rows, (int64_t[]){n, k}, (int[]){1, 0}, 2);
         bi = b_rows;
