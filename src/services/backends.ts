@@ -30,7 +30,8 @@ export interface BackendSelection {
 // PROD silences tfjs's console advice about installing tfjs-node, which we already say better.
 tf.env().set('PROD', true);
 
-const AUTO_ORDER: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+/** What `auto` tries, best first (webgpu is opt-in). */
+export const AUTO_ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 
 export interface BackendOptions {
   /** wasm only: use the native kernels where they load (default true; MOT_NATIVE=0 turns them off). */
