@@ -16,6 +16,8 @@ import { nativeAddon, nativeKernelsOn, setNativeKernels } from '../../src/servic
 import { loadRunData } from '../../src/services/run-data';
 
 const { addon, reason } = nativeAddon();
+// Two 50-step trainings of the reference config per test: minutes when the cores are shared.
+const TRAINING_TIMEOUT = 600_000;
 if (!addon) console.warn(`native kernel tests skipped: ${reason}`);
 
 function values(shape: number[], seed: number, dtype: 'float32' | 'int32' = 'float32'): number[] {
@@ -173,6 +175,7 @@ describe.skipIf(!addon)('native kernels', () => {
         native.dispose();
       }
     },
+    TRAINING_TIMEOUT,
   );
 
   // Left to run apart, float rounding (1e-7 at step 1) grows with training: measured 3e-4 after
@@ -196,5 +199,6 @@ describe.skipIf(!addon)('native kernels', () => {
       expect(maxDiff(plain.slice(0, 8), native.slice(0, 8))).toBeLessThan(1e-5);
       expect(maxDiff(plain, native)).toBeLessThan(1e-3);
     },
+    TRAINING_TIMEOUT,
   );
 });
