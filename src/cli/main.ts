@@ -3,6 +3,7 @@
  * data dir, prints errors as one line on stderr, and exits non-zero on failure.
  */
 import { UsageError } from './args';
+import { guardOutput, write } from './output';
 import { benchCommand } from './commands/bench';
 import { datasetsCommand } from './commands/datasets';
 import { evalCommand } from './commands/evaluate';
@@ -85,11 +86,12 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
+guardOutput();
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`mot: ${message.split('\n')[0]}\n`);
-  if (process.env.MOT_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  write(process.stderr, `mot: ${message.split('\n')[0]}\n`);
+  if (process.env.MOT_DEBUG && error instanceof Error) write(process.stderr, `${error.stack}\n`);
   process.exitCode = error instanceof UsageError ? 2 : 1;
 }

@@ -1,10 +1,42 @@
-/** How the CLI talks: progress to stderr (for people), results to stdout (for scripts). */
+/**
+ * How the CLI talks: progress to stderr (for people), results to stdout (for scripts).
+ *
+ * A reader may go away first (`mot train | head`, a closed terminal): writes then fail with EPIPE.
+ * That must not kill the process mid-run (the run would stay "running" with no checkpoint), so
+ * stdout and stderr get error listeners that note the closed output, drop later writes, and tell
+ * whoever listens (training stops after the step with a checkpoint, as on Ctrl-C).
+ */
+const closedListeners = new Set<() => void>();
+let outputClosed = false;
+
+/** Installs the listeners; main calls this once, before any command runs. */
+export function guardOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', () => {
+      if (outputClosed) return;
+      outputClosed = true;
+      for (const listener of closedListeners) listener();
+    });
+  }
+}
+
+/** Calls `listener` when a reader closes stdout or stderr; returns the unsubscribe function. */
+export function onOutputClosed(listener: () => void): () => void {
+  closedListeners.add(listener);
+  return () => closedListeners.delete(listener);
+}
+
 export function progress(line: string): void {
-  process.stderr.write(`${line}\n`);
+  write(process.stderr, `${line}\n`);
 }
 
 export function result(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value)}\n`);
+  write(process.stdout, `${JSON.stringify(value)}\n`);
+}
+
+/** Writes unless the output is gone (a write to a closed pipe would only raise another error). */
+export function write(stream: NodeJS.WriteStream, text: string): void {
+  if (!outputClosed && stream.writable) stream.write(text);
 }
 
 export function formatDuration(ms: number): string {

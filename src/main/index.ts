@@ -16,7 +16,7 @@ import { APP_SCHEME, appUrlMatcher } from './app-origin';
 import { appProtocolHandler } from './app-protocol';
 import { appDataDir } from './data-dir';
 import { hardenContents } from './harden-contents';
-import { utilityTrainerLauncher } from './trainer-launcher';
+import { utilityTaskLauncher, utilityTrainerLauncher } from './trainer-launcher';
 import { createMainWindow } from './window';
 
 /** Names Electron's userData folder (`~/.config/MoT Workbench` on Linux). */
@@ -117,6 +117,7 @@ if (!app.requestSingleInstanceLock()) {
       const firstRun = !existsSync(join(dataDir, 'catalog.json'));
       const opened = await Workbench.open(dataDir, {
         launcher: utilityTrainerLauncher(),
+        taskLauncher: utilityTaskLauncher(),
         pickDatasetFile,
       });
       workbench = opened;

@@ -1,21 +1,30 @@
 /**
- * The desktop app's training processes: Electron's `utilityProcess`, a Node child managed by
- * Electron (the main process is not a plain Node that `child_process.fork` could re-run). It
- * runs the built trainer entry, out/main/trainer-process.js (a second input of the main build,
- * see electron.vite.config.ts), which talks to us through `process.parentPort`.
+ * The desktop app's worker processes: Electron's `utilityProcess`, a Node child managed by
+ * Electron (the main process is not a plain Node that `child_process.fork` could re-run). Each
+ * training run gets one running the built trainer entry, out/main/trainer-process.js; generation
+ * and the backend probe run in out/main/task-process.js, so tfjs never runs on the main process
+ * (whose event loop is the UI's). Both are inputs of the main build (electron.vite.config.ts)
+ * and talk to us through `process.parentPort`.
  *
- * Wiring, in main: `Workbench.open(app.getPath('userData'), { launcher: utilityTrainerLauncher() })`.
+ * Wiring, in main: `Workbench.open(dir, { launcher: utilityTrainerLauncher(), taskLauncher:
+ * utilityTaskLauncher() })`.
  */
 import { join } from 'node:path';
 import { utilityProcess } from 'electron';
-import type { ChildMessage } from '../services/run-manager/protocol';
-import { isChildMessage } from '../services/run-manager/protocol';
+import { isChildMessage, type ChildMessage, type ParentMessage } from '../services/run-manager';
 import {
   TextTail,
-  type TrainerChannel,
-  type TrainerExit,
+  type MessageGuard,
+  type ProcessChannel,
   type TrainerLauncher,
 } from '../services/run-manager/launcher';
+import { heapLimitArgs, memoryLimitBytes } from '../services/memory-guard';
+import {
+  isTaskReply,
+  type TaskLauncher,
+  type TaskReply,
+  type TaskRequest,
+} from '../services/tasks';
 
 /**
  * Electron reports `exit` from the OS and messages through Mojo; give messages sent just before
@@ -25,51 +34,74 @@ const EXIT_SETTLE_MS = 100;
 
 export function utilityTrainerLauncher(
   entry = join(import.meta.dirname, 'trainer-process.js'),
+  limitBytes = memoryLimitBytes(),
 ): TrainerLauncher {
-  return () => {
-    const child = utilityProcess.fork(entry, [], {
+  return () =>
+    utilityChannel<ParentMessage, ChildMessage>(entry, isChildMessage, {
       serviceName: 'MoT Workbench trainer',
-      stdio: ['ignore', 'inherit', 'pipe'],
+      limitBytes,
     });
-    const stderr = new TextTail();
-    child.stderr?.on('data', (chunk: Buffer | string) => {
-      const text = String(chunk);
-      stderr.push(text);
-      process.stderr.write(text);
+}
+
+export function utilityTaskLauncher(
+  entry = join(import.meta.dirname, 'task-process.js'),
+  limitBytes = memoryLimitBytes(),
+): TaskLauncher {
+  return () =>
+    utilityChannel<TaskRequest, TaskReply>(entry, isTaskReply, {
+      serviceName: 'MoT Workbench generation',
+      limitBytes,
     });
-    let exited = false;
-    const channel: TrainerChannel = {
-      get pid() {
-        return child.pid;
-      },
-      send(message) {
-        if (!exited) child.postMessage(message);
-      },
-      onMessage(listener: (message: ChildMessage) => void) {
-        child.on('message', (message: unknown) => {
-          if (isChildMessage(message)) listener(message);
-        });
-      },
-      onExit(listener: (exit: TrainerExit) => void) {
-        child.once('exit', (code: number) => {
-          exited = true;
-          setTimeout(
-            () => listener({ code, signal: null, stderrTail: stderr.value }),
-            EXIT_SETTLE_MS,
-          );
-        });
-      },
-      kill(signal = 'SIGKILL') {
-        if (exited) return;
-        // utilityProcess.kill() sends SIGTERM, which a process stuck in native code may ignore.
-        try {
-          if (child.pid !== undefined) process.kill(child.pid, signal);
-          else child.kill();
-        } catch {
-          // Already gone: its exit event is on the way.
-        }
-      },
-    };
-    return channel;
+}
+
+function utilityChannel<Send, Receive>(
+  entry: string,
+  guard: MessageGuard<Receive>,
+  options: { serviceName: string; limitBytes: number },
+): ProcessChannel<Send, Receive> {
+  const child = utilityProcess.fork(entry, [], {
+    serviceName: options.serviceName,
+    stdio: ['ignore', 'inherit', 'pipe'],
+    // The memory guard's heap cap, as `child_process.fork` gets it (services/memory-guard).
+    execArgv: heapLimitArgs(options.limitBytes),
+  });
+  const stderr = new TextTail();
+  child.stderr?.on('data', (chunk: Buffer | string) => {
+    const text = String(chunk);
+    stderr.push(text);
+    process.stderr.write(text);
+  });
+  let exited = false;
+  return {
+    get pid() {
+      return child.pid;
+    },
+    send(message) {
+      if (!exited) child.postMessage(message);
+    },
+    onMessage(listener) {
+      child.on('message', (message: unknown) => {
+        if (guard(message)) listener(message);
+      });
+    },
+    onExit(listener) {
+      child.once('exit', (code: number) => {
+        exited = true;
+        setTimeout(
+          () => listener({ code, signal: null, stderrTail: stderr.value }),
+          EXIT_SETTLE_MS,
+        );
+      });
+    },
+    kill(signal = 'SIGKILL') {
+      if (exited) return;
+      // utilityProcess.kill() sends SIGTERM, which a process stuck in native code may ignore.
+      try {
+        if (child.pid !== undefined) process.kill(child.pid, signal);
+        else child.kill();
+      } catch {
+        // Already gone: its exit event is on the way.
+      }
+    },
   };
 }

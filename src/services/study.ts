@@ -33,6 +33,8 @@ export interface CreateStudyInput {
   base: RunConfig;
   preset?: string;
   grid: StudyGrid;
+  /** Throws for a config this machine cannot run (the memory guard); called before any run is made. */
+  checkConfig?: (config: RunConfig) => void;
   /**
    * Training seeds per point, added to the grid as `train.seed` (default 1, 2, 3) unless the
    * grid varies it already. The data seed stays the base config's: one split and validation
@@ -62,6 +64,7 @@ export async function createStudy(store: RunStore, input: CreateStudyInput): Pro
     ),
   );
   if (issues.length > 0) throw new ConfigError(issues);
+  for (const point of points) input.checkConfig?.(point.config);
 
   const made: RunRecord[] = [];
   const byIdentity = new Map<string, string>();

@@ -16,9 +16,11 @@ import {
 } from '../core/api/contract';
 import { HANDLERS, toApiError, type ApiContext, type Handler } from './api';
 import { EventHub } from './events';
+import { heapLimitArgs, memoryLimitBytes } from './memory-guard';
 import { RunManager, forkTrainerLauncher, type TrainerLauncher } from './run-manager';
 import type { CheckpointMeta } from './run-data';
 import { RunStore } from './store';
+import { TaskPool, forkTaskLauncher, type TaskLauncher } from './tasks';
 
 /** The catalog setting that holds how many runs train at once. */
 export const CONCURRENCY_SETTING = 'trainingConcurrency';
@@ -29,6 +31,13 @@ export interface WorkbenchOptions {
   pickDatasetFile?: () => Promise<string | null>;
   /** Starts training processes (default: `child_process.fork`; Electron passes a utilityProcess one). */
   launcher?: TrainerLauncher;
+  /** Starts task processes for generation and the backend probe (default: `child_process.fork`). */
+  taskLauncher?: TaskLauncher;
+  /**
+   * The most memory a run's estimate may need, in bytes (default: MOT_MEMORY_LIMIT, else half the
+   * RAM). The default launchers cap their processes' V8 heap at the same size.
+   */
+  memoryLimitBytes?: number;
   /** Runs training at once, for this session only (default: the catalog setting, else 1). */
   concurrency?: number;
   /** How long stopRun waits for a final checkpoint before killing the process (default 60 s). */
@@ -40,6 +49,8 @@ export interface WorkbenchOptions {
 export class Workbench {
   private readonly events = new EventHub();
   private readonly manager: RunManager;
+  private readonly tasks: TaskPool;
+  private readonly memoryLimitBytes: number;
   private readonly pickDatasetFile?: () => Promise<string | null>;
   private closed = false;
 
@@ -54,8 +65,11 @@ export class Workbench {
       options.concurrency ??
       (Number.isInteger(stored) && stored >= 1 ? stored : DEFAULT_CONCURRENCY);
     this.pickDatasetFile = options.pickDatasetFile;
+    this.memoryLimitBytes = options.memoryLimitBytes ?? memoryLimitBytes();
+    const execArgv = heapLimitArgs(this.memoryLimitBytes);
+    this.tasks = new TaskPool(options.taskLauncher ?? forkTaskLauncher({ execArgv }));
     this.manager = new RunManager(store, this.events.emit, {
-      launcher: options.launcher ?? forkTrainerLauncher(),
+      launcher: options.launcher ?? forkTrainerLauncher({ execArgv }),
       concurrency: Math.max(1, Math.floor(concurrency)),
       stopGraceMs: options.stopGraceMs ?? 60_000,
       shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
@@ -95,6 +109,8 @@ export class Workbench {
       const context: ApiContext = {
         store: this.store,
         manager: this.manager,
+        tasks: this.tasks,
+        memoryLimitBytes: this.memoryLimitBytes,
         pickDatasetFile: this.pickDatasetFile,
       };
       return { ok: true, value: await handler(context, valid.value as never) };
@@ -125,10 +141,14 @@ export class Workbench {
     return this.manager.processId(runId);
   }
 
-  /** Stops every run (final checkpoints; a stuck one is killed after the grace) and flushes the store. */
+  /**
+   * Ends the task processes (a running generation answers `failed`), stops every run (final
+   * checkpoints; a stuck one is killed after the grace) and flushes the store.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.tasks.close();
     await this.manager.close();
     this.events.clear();
   }

@@ -38,6 +38,7 @@ interface Report {
   welcomeDetail?: string;
   afterWelcome?: string;
   errors: string[];
+  utilityForks: { modulePath: string; serviceName?: string; execArgv?: string[] }[];
 }
 
 let outDir: string;
@@ -81,6 +82,12 @@ describe('the built main process', () => {
     expect(report.welcomeDetail).toContain(join(work, 'data'));
     expect(report.welcomeDetail).toMatch(/✓ wasm:/);
     expect(report.afterWelcome).toBe('Sample study created');
+  });
+
+  it('probes the backends in a utility process running the task entry, under the heap cap', () => {
+    const forks = report.utilityForks.filter((f) => f.modulePath.endsWith('task-process.js'));
+    expect(forks.length).toBeGreaterThan(0);
+    expect(forks[0].execArgv).toEqual([expect.stringMatching(/^--max-old-space-size=\d+$/)]);
   });
 
   it('registers app:// as a privileged scheme before ready and loads the page from it', () => {

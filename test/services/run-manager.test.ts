@@ -98,6 +98,8 @@ describe('RunManager', () => {
     expect(channels[0].sent).toEqual(['start', 'exit']);
     expect(store.get(a)).toMatchObject({ status: 'completed', lastStep: 5 });
     await expect.poll(() => store.get(b).status).toBe('running');
+    // The store is patched before the status event goes out: wait for the event itself.
+    await expect.poll(() => statuses.length).toBe(5);
     expect(statuses.map((s) => `${s.runId === a ? 'a' : 'b'}:${s.status}`)).toEqual([
       'a:queued',
       'a:running',

@@ -15,6 +15,7 @@ import { selectBackend } from '../../services/backends';
 import { loadCorpus } from '../../services/corpora';
 import { readRunConfig } from '../../services/run-data';
 import { RunStore, resolveDataDir } from '../../services/store';
+import { assertFitsMemory, memoryLimitBytes } from '../../services/memory-guard';
 import { createStudy, studyDetail, studyRunIds } from '../../services/study';
 import { parse, requireFlag, UsageError } from '../args';
 import { readJsonFile } from '../files';
@@ -52,6 +53,8 @@ export async function studyCommand(argv: string[]): Promise<void> {
   // Every problem surfaces here, before the data dir is touched.
   const { points, issues } = expandGrid(base, grid);
   if (issues.length > 0) throw new ConfigError(issues);
+  const memoryLimit = memoryLimitBytes();
+  for (const point of points) assertFitsMemory(point.config, memoryLimit, 'grid');
   for (const point of points) await selectBackend(point.config.backend);
   for (const point of points)
     loadCorpus(point.config.data.corpus, resolveDataDir(values['data-dir']));

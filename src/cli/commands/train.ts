@@ -4,12 +4,13 @@ import { BASE_CONFIG, findPreset } from '../../core/presets';
 import type { TrainRecord } from '../../core/train/metrics';
 import { selectBackend } from '../../services/backends';
 import { loadCorpus } from '../../services/corpora';
+import { assertFitsMemory, memoryLimitBytes } from '../../services/memory-guard';
 import { readRunConfig } from '../../services/run-data';
 import { RunStore, resolveDataDir } from '../../services/store';
 import { passesLine, trainStoredRun } from '../../services/training';
 import { backendFlag, numberFlag, parse, requireFlag, UsageError } from '../args';
 import { readJsonFile } from '../files';
-import { formatDuration, progress, result } from '../output';
+import { formatDuration, onOutputClosed, progress, result } from '../output';
 
 export async function trainCommand(argv: string[]): Promise<void> {
   const { values } = parse(argv, {
@@ -23,6 +24,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (!values.preset && !values.config)
     throw new UsageError('give --preset NAME or --config FILE (see `mot presets`)');
   const config = buildConfig(values);
+  assertFitsMemory(config, memoryLimitBytes());
 
   // Everything that can fail on bad input fails here, before the data dir is touched.
   await selectBackend(config.backend);
@@ -51,6 +53,7 @@ export async function resumeCommand(argv: string[]): Promise<void> {
       `run ${runId} is marked running; if no process trains it, it was interrupted: reopen the app or server to mark it so`,
     );
   const config = readRunConfig(store, runId);
+  assertFitsMemory(config, memoryLimitBytes(), `run ${runId}`);
   await trainWithProgress(store, runId, config, true);
 }
 
@@ -89,12 +92,19 @@ export async function trainWithProgress(
   let lastPrint = 0;
   let lastValidation: number | null = null;
   let stopTrainer: (() => void) | null = null;
+  let stopRequested = false;
+  const stop = () => {
+    stopRequested = true;
+    stopTrainer?.();
+  };
   const onSignal = () => {
     progress('stopping after this step (a final checkpoint is written)...');
-    stopTrainer?.();
+    stop();
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // Nobody reads the progress any more (`mot train | head`): stop the same way.
+  const offOutputClosed = onOutputClosed(stop);
   const print = (r: TrainRecord) => {
     const remaining =
       ((config.train.steps - r.step) * r.elapsedMs) / Math.max(1, r.step - startStep);
@@ -114,6 +124,7 @@ export async function trainWithProgress(
         onStart: ({ backend, fromStep, trainer }) => {
           startStep = fromStep;
           stopTrainer = () => trainer.stop();
+          if (stopRequested) trainer.stop();
           progress(
             `backend ${backend.name}: ${backend.detail}${backend.skipped.map((s) => `; ${s.name} skipped (${s.detail})`).join('')}`,
           );
@@ -146,5 +157,6 @@ export async function trainWithProgress(
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    offOutputClosed();
   }
 }

@@ -25,7 +25,20 @@ const studyId = v.pipe(
   v.string(),
   v.regex(RUN_ID_PATTERN, 'must be a study id like 20261129-044512-ab12'),
 );
-const step = v.pipe(v.number(), v.integer(), v.minValue(0));
+/** A step number: JSON can carry 1e308, which is an "integer" but names no step. */
+const step = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
+
+/**
+ * Lengths of the free text a user types (in UTF-16 code units, as String.length counts them):
+ * the renderer refuses longer input before sending, the Node side rejects it as invalid_request.
+ */
+export const TEXT_LIMITS = {
+  runName: 120,
+  tag: 40,
+  tags: 32,
+  notes: 20_000,
+  prompt: 4000,
+} as const;
 /** Values per config path; expandGrid checks the paths and every config they give. */
 const grid = v.pipe(
   v.custom<Record<string, unknown>>(isPlainObject, 'must be an object: {"config.path": [values]}'),
@@ -41,6 +54,10 @@ const configInput = v.pipe(
   v.record(v.string(), v.unknown()),
 );
 const empty = v.strictObject({});
+const generationId = v.pipe(
+  v.string(),
+  v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, - or _'),
+);
 
 /** A method: its request schema and (as a phantom type) its response. */
 export interface MethodSpec<Req extends v.GenericSchema, Res> {
@@ -107,14 +124,16 @@ export const METHODS = {
   updateRun: method<RunRecord>()(
     v.strictObject({
       runId,
-      name: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(120))),
+      name: v.optional(
+        v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(TEXT_LIMITS.runName)),
+      ),
       tags: v.optional(
         v.pipe(
-          v.array(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(40))),
-          v.maxLength(32),
+          v.array(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(TEXT_LIMITS.tag))),
+          v.maxLength(TEXT_LIMITS.tags),
         ),
       ),
-      notes: v.optional(v.pipe(v.string(), v.maxLength(20_000))),
+      notes: v.optional(v.pipe(v.string(), v.maxLength(TEXT_LIMITS.notes))),
     }),
   ),
   /** Queues a created, stopped, interrupted or failed run (resuming from its last checkpoint). */
@@ -162,7 +181,7 @@ export const METHODS = {
       runId,
       step: v.optional(step),
       prompts: v.pipe(
-        v.array(v.pipe(v.string(), v.maxLength(4000))),
+        v.array(v.pipe(v.string(), v.maxLength(TEXT_LIMITS.prompt))),
         v.minLength(1),
         v.maxLength(64),
       ),
@@ -171,8 +190,12 @@ export const METHODS = {
       topK: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65536)), 40),
       seed: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 31 - 1)), 0),
       discrete: v.optional(v.boolean(), false),
+      /** Names this generation for cancelGeneration (the caller picks it, unique while it runs). */
+      generationId: v.optional(generationId),
     }),
   ),
+  /** Ends a running generation now; it answers `canceled`. `canceled: false` when none ran. */
+  cancelGeneration: method<{ canceled: boolean }>()(v.strictObject({ generationId })),
   listDatasets: method<DatasetInfo[]>()(empty),
   /**
    * Imports a .txt / .jsonl file the user picks in the desktop app's file dialog (requests carry no
@@ -239,7 +262,14 @@ export type EventName = keyof Events;
 export const EVENT_NAMES: EventName[] = ['runStatus', 'runProgress', 'runLog'];
 
 export type ApiErrorCode =
-  'invalid_request' | 'not_found' | 'conflict' | 'failed' | 'unknown_method' | 'unauthorized';
+  | 'invalid_request'
+  | 'not_found'
+  | 'conflict'
+  | 'failed'
+  | 'unknown_method'
+  | 'unauthorized'
+  /** The caller canceled the call (cancelGeneration). */
+  | 'canceled';
 export interface ApiError {
   code: ApiErrorCode;
   message: string;

@@ -1,11 +1,19 @@
-/** What every API handler works with: the store (the catalog's one writer) and the run manager. */
+/**
+ * What every API handler works with: the store (the catalog's one writer), the run manager, the
+ * task processes and the memory limit runs must fit in.
+ */
 import type { MethodName, ResponseOf, ValidRequestOf } from '../../core/api/contract';
 import type { RunManager } from '../run-manager';
 import type { RunRecord, RunStore } from '../store';
+import type { TaskPool } from '../tasks/task-pool';
 
 export interface ApiContext {
   readonly store: RunStore;
   readonly manager: RunManager;
+  /** Generation and the backend probe run here, off the serving thread. */
+  readonly tasks: TaskPool;
+  /** Bytes a run's estimated memory may take (see services/memory-guard). */
+  readonly memoryLimitBytes: number;
   /** The desktop app's open-file dialog (absent in browser mode); null when the user cancels. */
   readonly pickDatasetFile?: () => Promise<string | null>;
 }

@@ -1,5 +1,7 @@
 /** Starting and steering runs: the queue and training processes belong to the run manager. */
 import { WorkbenchError } from '../../core/api/contract';
+import { assertFitsMemory } from '../memory-guard';
+import { readRunConfig } from '../run-data';
 import type { RunStatus } from '../store';
 import { type Handler, isBusy, requireRun } from './context';
 
@@ -16,6 +18,8 @@ export const startRun: Handler<'startRun'> = async (context, { runId }) => {
   }
   if (!STARTABLE.has(record.status) || isBusy(context, record))
     throw new WorkbenchError('conflict', `run ${runId} is already ${record.status}`);
+  // A run made elsewhere (the CLI, another machine, an older version) is checked here too.
+  assertFitsMemory(readRunConfig(context.store, runId), context.memoryLimitBytes, 'runId');
   return context.manager.enqueue(runId);
 };
 

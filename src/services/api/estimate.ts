@@ -53,10 +53,22 @@ export function estimate(preset?: string, partial?: Record<string, unknown>): Co
     paramsTotal,
     paramsActive: activeParameters(config, shapes, paramsTotal),
     flopsPerToken: flopsPerToken(config.model, vocabSize),
-    // Weights plus AdamW's two moments, plus one step's activations.
-    memoryBytes: BYTES_PER_FLOAT * 3 * paramsTotal + activationBytes(config, vocabSize),
+    memoryBytes: memoryBytes(config, paramsTotal, vocabSize),
     vocabSize,
   };
+}
+
+/** What training `config` takes: the memory guard's measure (see services/memory-guard). */
+export function estimatedMemoryBytes(config: RunConfig): number {
+  const vocabSize = vocabSizeOf(config);
+  const shapes = parameterShapes(config.model, vocabSize);
+  const paramsTotal = shapes.reduce((sum, p) => sum + elementCount(p.shape), 0);
+  return memoryBytes(config, paramsTotal, vocabSize);
+}
+
+/** Weights plus AdamW's two moments, plus one step's activations. */
+function memoryBytes(config: RunConfig, paramsTotal: number, vocabSize: number): number {
+  return BYTES_PER_FLOAT * 3 * paramsTotal + activationBytes(config, vocabSize);
 }
 
 /** Bytes: 256 byte values plus end-of-text; a BPE has exactly the size it was asked for. */

@@ -8,6 +8,7 @@
  */
 import { WorkbenchError } from '../../core/api/contract';
 import { ffnSummary, type RunConfig } from '../../core/config';
+import { assertFitsMemory } from '../memory-guard';
 import { loadCheckpoint } from '../run-data';
 import type { RunStore } from '../store';
 import { type Handler, requireRun } from './context';
@@ -40,6 +41,7 @@ export const forkRun: Handler<'forkRun'> = async (context, { runId, step, change
     ...continuationIssues(parentConfig, config, forkStep, changes),
   ];
   if (issues.length > 0) throw invalidRequest(issues);
+  assertFitsMemory(config, context.memoryLimitBytes, 'changes');
 
   const record = await store.create({
     name: config.name,

@@ -7,7 +7,7 @@ import type { Handler } from './context';
 import { pauseRun, resumeRun, startRun, stopRun } from './control';
 import { estimateConfig } from './estimate';
 import { forkRun } from './fork';
-import { generate } from './generation';
+import { cancelGeneration, generate } from './generation';
 import { backendInfo, importDataset, listDatasets, listPresets } from './info';
 import { exportMetrics, readLog, readMetrics, readSnapshot } from './metrics';
 import { createRun, deleteRun, getRun, listRuns, updateRun } from './runs';
@@ -38,6 +38,7 @@ export const HANDLERS: { [M in MethodName]: Handler<M> } = {
   exportMetrics,
   readSnapshot,
   generate,
+  cancelGeneration,
   listDatasets,
   importDataset,
   listPresets,

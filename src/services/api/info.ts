@@ -1,7 +1,6 @@
 /** What there is to choose from: datasets, presets and backends. */
 import { PRESETS } from '../../core/presets';
-import { probeBackends } from '../backends';
-import { WorkbenchError } from '../../core/api/contract';
+import { WorkbenchError, type ResponseOf } from '../../core/api/contract';
 import { BUILTIN_CORPORA } from '../corpora';
 import {
   importDataset as importDataset_,
@@ -56,5 +55,6 @@ export const listPresets: Handler<'listPresets'> = async () =>
     config: structuredClone(config),
   }));
 
-export const backendInfo: Handler<'backendInfo'> = async () =>
-  (await probeBackends()).map(({ name, available, detail }) => ({ name, available, detail }));
+/** Probed in a task process (it loads native backends), once per workbench. */
+export const backendInfo: Handler<'backendInfo'> = async (context) =>
+  (await context.tasks.probeBackends()) as ResponseOf<'backendInfo'>;

@@ -2,6 +2,7 @@
 import { WorkbenchError } from '../../core/api/contract';
 import { ConfigError, ffnSummary } from '../../core/config';
 import { BASE_CONFIG } from '../../core/presets';
+import { assertFitsMemory } from '../memory-guard';
 import { readRunConfig } from '../run-data';
 import type { RunPatch } from '../store';
 import { type Handler, isBusy, requireRun } from './context';
@@ -37,9 +38,11 @@ export const getRun: Handler<'getRun'> = async (context, { runId }) => {
 };
 
 /** A run in status `created`, named by its config (the preset's name unless the config says). */
-export const createRun: Handler<'createRun'> = async ({ store }, { preset, config }) => {
+export const createRun: Handler<'createRun'> = async (context, { preset, config }) => {
+  const { store } = context;
   const base = preset !== undefined ? presetConfig(preset) : BASE_CONFIG;
   const resolved = resolveRequestConfig(base, config, 'config');
+  assertFitsMemory(resolved, context.memoryLimitBytes);
   return store.create({
     name: resolved.name,
     config: resolved,

@@ -4,6 +4,7 @@
  * train at once. Deleting a study forgets it and keeps its runs.
  */
 import { BASE_CONFIG } from '../../core/presets';
+import { assertFitsMemory } from '../memory-guard';
 import { createStudy as createStudyRuns, studyDetail, studyRunIds, studySummary } from '../study';
 import { presetConfig, resolveRequestConfig } from './config-input';
 import type { Handler } from './context';
@@ -22,6 +23,7 @@ export const createStudy: Handler<'createStudy'> = async (context, request) => {
     grid,
     ...(seeds !== undefined && { seeds }),
     ...(preset !== undefined && { preset }),
+    checkConfig: (runConfig) => assertFitsMemory(runConfig, context.memoryLimitBytes, 'grid'),
   });
   if (start) for (const runId of studyRunIds(study)) await manager.enqueue(runId);
   return studyDetail(store, study);

@@ -1,7 +1,8 @@
 /**
- * How the run manager starts a training process, abstracted so one manager serves every shell:
+ * How the workbench starts its worker processes (one per training run, and the task processes
+ * that generate text and probe backends), abstracted so one implementation serves every shell:
  * the CLI and `mot serve` fork a Node child ({@link forkTrainerLauncher}); the Electron app
- * passes a launcher built on `utilityProcess.fork` (src/main), since Electron's main process is
+ * passes launchers built on `utilityProcess.fork` (src/main), since Electron's main process is
  * not a plain Node that `child_process.fork` could re-run.
  */
 import type { ChildMessage, ParentMessage } from './protocol';
@@ -16,21 +17,27 @@ export interface TrainerExit {
   stderrTail?: string;
 }
 
-/** One running training process, seen from the parent. */
-export interface TrainerChannel {
+/** One running worker process, seen from the parent: what it is sent and what it answers. */
+export interface ProcessChannel<Send, Receive> {
   /** The OS process id, when known (for logs and tests). */
   readonly pid?: number;
   /** Sends a message; silently dropped once the process has gone. */
-  send(message: ParentMessage): void;
-  onMessage(listener: (message: ChildMessage) => void): void;
+  send(message: Send): void;
+  onMessage(listener: (message: Receive) => void): void;
   /** Called once, after every message the process sent has been delivered. */
   onExit(listener: (exit: TrainerExit) => void): void;
   /** Ends the process now (default SIGKILL): for a run that does not stop when asked. */
   kill(signal?: NodeJS.Signals): void;
 }
 
+/** One running training process. */
+export type TrainerChannel = ProcessChannel<ParentMessage, ChildMessage>;
+
 /** Starts one training process running `src/services/run-manager/trainer-process.ts` (or its build). */
 export type TrainerLauncher = () => TrainerChannel;
+
+/** A cheap shape check of what a worker sends (both ends are our code; this drops strays). */
+export type MessageGuard<T> = (value: unknown) => value is T;
 
 /** Keeps the last `limit` characters of a stream of text. */
 export class TextTail {

@@ -12,49 +12,14 @@
 import type { Trainer } from '../../core/train/trainer';
 import { RunStore } from '../store';
 import { trainStoredRun } from '../training';
+import { connectToParent } from './parent-port';
 import { ProgressBatcher } from './progress-batcher';
 import { isParentMessage, type ChildMessage, type ParentMessage } from './protocol';
 
 /** If the parent never answers `done` with `exit`, leave anyway after this long. */
 const EXIT_FALLBACK_MS = 30_000;
 
-interface ParentPort {
-  send(message: ChildMessage): void;
-  onMessage(listener: (message: unknown) => void): void;
-  /** The parent went away (it crashed or was killed): nobody will record what we do next. */
-  onDisconnect(listener: () => void): void;
-}
-
-/** Electron's `process.parentPort` in a utility process (typed here: services never import electron). */
-interface ElectronParentPort {
-  postMessage(message: unknown): void;
-  on(event: 'message', listener: (event: { data: unknown }) => void): void;
-}
-
-function connectToParent(): ParentPort {
-  const electronPort = (process as { parentPort?: ElectronParentPort }).parentPort;
-  if (electronPort !== undefined) {
-    return {
-      send: (message) => electronPort.postMessage(message),
-      onMessage: (listener) => electronPort.on('message', (event) => listener(event.data)),
-      // Electron ends utility processes together with the app.
-      onDisconnect: () => {},
-    };
-  }
-  const send = process.send?.bind(process);
-  if (send === undefined) {
-    throw new Error('trainer-process is started by the run manager, not by hand (no IPC channel)');
-  }
-  return {
-    send: (message) => {
-      if (process.connected) send(message);
-    },
-    onMessage: (listener) => process.on('message', listener),
-    onDisconnect: (listener) => process.on('disconnect', listener),
-  };
-}
-
-const port = connectToParent();
+const port = connectToParent<ChildMessage>('trainer-process');
 
 /** Commands may arrive before the trainer exists (while data loads); they apply once it does. */
 let trainer: Trainer | undefined;

@@ -5,7 +5,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { contentSecurityPolicy } from '../../core/api/csp';
 import { EVENT_NAMES, type ApiResult, type EventName, type Events } from '../../core/api/contract';
@@ -51,6 +51,10 @@ export async function startWorkbenchServer(options: ServerOptions): Promise<Runn
   };
 
   const http = createServer((request, response) => {
+    if (!allowedHost(request.headers.host, host, port())) {
+      response.writeHead(403, headers).end(HOST_REFUSAL);
+      return;
+    }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, headers).end();
       return;
@@ -63,6 +67,8 @@ export async function startWorkbenchServer(options: ServerOptions): Promise<Runn
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
 
   http.on('upgrade', (request, socket, head) => {
+    // A client that resets mid-handshake must not take the server down.
+    socket.on('error', () => socket.destroy());
     const refusal = refuseUpgrade(request, token, host, port());
     if (refusal) {
       socket.end(`HTTP/1.1 ${refusal}\r\nConnection: close\r\n\r\n`);
@@ -101,17 +107,30 @@ function refuseUpgrade(
   const url = new URL(request.url ?? '/', 'http://localhost');
   if (url.pathname !== API_SOCKET_PATH) return '404 Not Found';
   if (!sameSecret(url.searchParams.get('token') ?? '', token)) return '401 Unauthorized';
+  if (!allowedHost(request.headers.host, host, port)) return '403 Forbidden';
+  // A browser page may open the socket only from the server's own pages (same Host).
   const origin = request.headers.origin;
-  if (origin !== undefined && !allowedOrigins(host, port).includes(origin)) return '403 Forbidden';
+  if (origin !== undefined && origin !== `http://${request.headers.host}`) return '403 Forbidden';
   return null;
 }
 
-function allowedOrigins(host: string, port: number): string[] {
-  const names =
-    host === '127.0.0.1' || host === 'localhost'
-      ? ['127.0.0.1', 'localhost']
-      : [host.includes(':') ? `[${host}]` : host];
-  return names.map((name) => `http://${name}:${port}`);
+const HOST_REFUSAL =
+  'the Host header must name this server: 127.0.0.1, localhost or [::1] with its port';
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+
+/**
+ * DNS rebinding: a foreign page whose domain resolves to 127.0.0.1 reaches us with its own name
+ * in Host. Accept only loopback names, or the address the server was bound to, with our port.
+ */
+function allowedHost(header: string | undefined, boundHost: string, port: number): boolean {
+  const match = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(\d{1,5}))?$/i.exec(header ?? '');
+  if (!match || Number(match[2] ?? 80) !== port) return false;
+  const name = match[1].toLowerCase();
+  if (LOOPBACK_NAMES.includes(name)) return true;
+  const bound = boundHost.includes(':') ? `[${boundHost}]` : boundHost;
+  // Bound to every interface, the server is reached by an address; a name could be rebound.
+  if (bound === '0.0.0.0' || bound === '[::]') return isIP(name.replace(/^\[|\]$/g, '')) !== 0;
+  return name === bound.toLowerCase();
 }
 
 function sameSecret(given: string, expected: string): boolean {
@@ -128,7 +147,18 @@ function serveClient(ws: WebSocket, api: ApiEndpoint): void {
   const unsubscribe = EVENT_NAMES.map((event) =>
     api.on(event, (payload) => send({ event, payload } as ServerMessage)),
   );
-  ws.on('close', () => unsubscribe.forEach((off) => off()));
+  // Generations this connection is waiting for: nobody will read them once it closes.
+  const generations = new Set<string>();
+  const connection = (connections += 1);
+  ws.on('close', () => {
+    unsubscribe.forEach((off) => off());
+    for (const generationId of generations)
+      void api.handle('cancelGeneration', { generationId }).catch(() => {});
+  });
+  // A malformed frame (too large, invalid UTF-8, unmasked, an oversized control frame) is a
+  // protocol error of this connection: ws closes it with the matching code (1009, 1007, 1002)
+  // and then reports it here. Without a listener the error would end the whole server.
+  ws.on('error', () => {});
   ws.on('message', (data, isBinary) => {
     const call = parseCall(isBinary ? null : data.toString());
     if (!call) {
@@ -144,14 +174,30 @@ function serveClient(ws: WebSocket, api: ApiEndpoint): void {
       });
       return;
     }
+    const request = nameGeneration(call, `ws${connection}-${call.id}`);
+    const generationId = (request as { generationId?: unknown } | null)?.generationId;
+    if (typeof generationId === 'string') generations.add(generationId);
     api
-      .handle(call.method, call.request)
+      .handle(call.method, request)
       .catch((error: unknown) => ({
         ok: false as const,
         error: { code: 'failed' as const, message: String(error) },
       }))
-      .then((result) => send({ id: call.id, result }));
+      .then((result) => {
+        if (typeof generationId === 'string') generations.delete(generationId);
+        send({ id: call.id, result });
+      });
   });
+}
+
+let connections = 0;
+
+/** A generate call without a generationId gets one, so closing the socket can cancel it. */
+function nameGeneration(call: CallMessage, fallback: string): unknown {
+  const { method, request } = call;
+  if (method !== 'generate' || typeof request !== 'object' || request === null) return request;
+  if (Array.isArray(request) || 'generationId' in request) return request;
+  return { ...request, generationId: fallback };
 }
 
 function parseCall(text: string | null): CallMessage | null {

@@ -7,7 +7,7 @@ export type { CatalogData, CatalogOpenReport } from './catalog';
 export { CATALOG_SCHEMA_VERSION } from './catalog';
 export type { Checkpoint, StoredTensor, TensorInput } from './checkpoint';
 export type { AppendOptions, JsonLinesRead } from './metrics-log';
-export { appendJsonLines, readJsonLines } from './metrics-log';
+export { appendJsonLines, readJsonLines, JsonLinesFollower } from './metrics-log';
 export { writeDirDurable, writeFileDurable } from './durable';
 export { APP_NAME, DATA_DIR_ENV, defaultDataDir, resolveDataDir } from './paths';
 export type { LogTail } from './run-log';

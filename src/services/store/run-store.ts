@@ -28,8 +28,8 @@ import { StoreError, errnoCode } from './errors';
 import {
   type AppendOptions,
   type JsonLinesRead,
+  JsonLinesFollowers,
   appendJsonLines,
-  readJsonLines,
 } from './metrics-log';
 import {
   CHECKPOINTS_DIR,
@@ -109,6 +109,8 @@ const ID_ATTEMPTS = 8;
 
 export class RunStore {
   private readonly checkpointQueues = new Map<string, Promise<unknown>>();
+  /** metrics.jsonl of recently read runs, parsed as they grow (each read parses only what is new). */
+  private readonly metricsFollowers = new JsonLinesFollowers<object>();
 
   /** The studies kept in the same catalog (one writer, one chain of changes). */
   readonly studies: StudyStore;
@@ -303,11 +305,13 @@ export class RunStore {
   /** Metric records with `step >= sinceStep` (all when omitted); damaged lines are counted, not thrown. */
   readMetrics(id: string, sinceStep?: number): JsonLinesRead<object> {
     const file = path.join(this.knownRunDir(id), METRICS_FILE);
-    if (sinceStep === undefined) return readJsonLines<object>(file);
-    return readJsonLines<object>(file, (record) => {
+    const read = this.metricsFollowers.read(file);
+    if (sinceStep === undefined) return read;
+    const records = read.records.filter((record) => {
       const step: unknown = (record as { step?: unknown }).step;
       return typeof step === 'number' && step >= sinceStep;
     });
+    return { ...read, records };
   }
 
   /**

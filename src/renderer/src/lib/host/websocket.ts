@@ -12,7 +12,12 @@ import {
   type MethodName,
   type ResponseOf,
 } from '../../../../core/api/contract';
-import { API_SOCKET_PATH, type CallMessage, type ServerMessage } from '../../../../core/api/wire';
+import {
+  API_SOCKET_PATH,
+  encodeCall,
+  type CallMessage,
+  type ServerMessage,
+} from '../../../../core/api/wire';
 
 const TOKEN_KEY = 'mot-workbench-token';
 
@@ -89,9 +94,10 @@ export async function websocketHost(
       await opened;
       const id = nextId++;
       const message: CallMessage = { id, method, request };
+      const frame = encodeCall(message);
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-        socket.send(JSON.stringify(message));
+        socket.send(frame);
       });
     },
     on<E extends EventName>(event: E, listener: (payload: Events[E]) => void) {

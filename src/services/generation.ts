@@ -1,0 +1,50 @@
+/**
+ * Text from a run's checkpoint, on the best backend of this process: a task process runs it for
+ * the workbench, so a long generation never holds up other calls. A MoT model decodes in full
+ * groups, the empty rows filled with held-out validation text (see core/generate).
+ */
+import type { ValidRequestOf } from '../core/api/contract';
+import { generate as generateText, type GenerationResult } from '../core/generate';
+import { selectBackend, type BackendSelection } from './backends';
+import { loadCheckpoint, loadRunData, modelFromCheckpoint } from './run-data';
+import type { RunStore } from './store';
+
+let backend: Promise<BackendSelection> | undefined;
+
+/** The best backend here, chosen once per process (switching tfjs backends is global). */
+function ensureBackend(): Promise<BackendSelection> {
+  backend ??= selectBackend('auto').catch((error: unknown) => {
+    backend = undefined;
+    throw error;
+  });
+  return backend;
+}
+
+export async function generateFromRun(
+  store: RunStore,
+  request: ValidRequestOf<'generate'>,
+): Promise<GenerationResult & { step: number }> {
+  const { runId, step, prompts, maxTokens, temperature, topK, seed, discrete } = request;
+  const loaded = loadCheckpoint(store, runId, step);
+  await ensureBackend();
+  const model = modelFromCheckpoint(loaded);
+  try {
+    const needsCompanions = model.blocks.some((block) => block.ffn.kind === 'mot');
+    const companionSource = needsCompanions
+      ? loadRunData(loaded.meta.config, { dataDir: store.dataDir, tokenizer: loaded.tokenizer })
+          .validation
+      : undefined;
+    const result = generateText(model, loaded.tokenizer, {
+      prompts,
+      maxTokens,
+      temperature,
+      topK,
+      seed,
+      discrete,
+      companionSource,
+    });
+    return { ...result, step: loaded.step };
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The entry of a task process: generates text and probes backends for the workbench, one job
+ * at a time, so tfjs (and a native backend that may abort) never runs on the serving thread.
+ * The workbench keeps one such process warm between jobs and kills it to cancel a job.
+ */
+import { probeBackends } from '../backends';
+import { toApiError } from '../api/errors';
+import { generateFromRun } from '../generation';
+import { connectToParent } from '../run-manager/parent-port';
+import { RunStore } from '../store';
+import { isTaskRequest, type TaskBody, type TaskReply } from './protocol';
+
+const port = connectToParent<TaskReply>('task-process');
+/** Stores opened so far, by data dir (read only: this process never writes the catalog). */
+const stores = new Map<string, Promise<RunStore>>();
+
+port.onMessage((message) => {
+  if (!isTaskRequest(message)) return;
+  void perform(message).then(
+    (value) => port.send({ type: 'result', id: message.id, result: { ok: true, value } }),
+    (error: unknown) =>
+      port.send({
+        type: 'result',
+        id: message.id,
+        result: { ok: false, error: toApiError(error) },
+      }),
+  );
+});
+port.onDisconnect(() => process.exit(1));
+port.send({ type: 'ready' });
+
+async function perform(task: TaskBody): Promise<unknown> {
+  switch (task.type) {
+    case 'generate': {
+      let store = stores.get(task.dataDir);
+      if (store === undefined) {
+        store = RunStore.open(task.dataDir, { repair: false });
+        stores.set(task.dataDir, store);
+      }
+      return generateFromRun(await store, task.request);
+    }
+    case 'probeBackends':
+      return (await probeBackends()).map(({ name, available, detail }) => ({
+        name,
+        available,
+        detail,
+      }));
+  }
+}
