@@ -54,7 +54,8 @@ const COMMANDS: Record<string, { run(argv: string[]): Promise<void>; usage: stri
   },
   bench: {
     run: benchCommand,
-    usage: 'bench [--backend B ...] [--kind dense|mot|moe ...] [--steps N]',
+    usage:
+      'bench [--backend B ...] [--kind dense|mot|moe ...] [--steps N] [--native on|off|both] [--profile]',
   },
   serve: { run: serveCommand, usage: 'serve [--port P] [--host 127.0.0.1] [--data-dir DIR]' },
   datasets: {

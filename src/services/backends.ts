@@ -3,11 +3,13 @@
  * says why each other one was skipped. One engine code path runs on all of them.
  *   tensorflow  @tensorflow/tfjs-node-gpu (CUDA) or @tensorflow/tfjs-node: optional dependencies
  *   webgpu      opt-in: the npm packages `webgpu` (Dawn) and @tensorflow/tfjs-backend-webgpu
- *   wasm        @tensorflow/tfjs-backend-wasm with SIMD: the embedded default
+ *   wasm        @tensorflow/tfjs-backend-wasm with SIMD: the embedded default; native BLAS kernels
+ *               (native/, see native-kernels.ts) serve its matMul and transpose where they built
  *   cpu         pure JavaScript: slow, the reference
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendChoice } from '../core/config';
+import { nativeAddon, setNativeKernels } from './native-kernels';
 
 export type BackendName = Exclude<BackendChoice, 'auto'>;
 
@@ -31,15 +33,24 @@ tf.env().set('PROD', true);
 /** What `auto` tries, best first (webgpu is opt-in). */
 export const AUTO_ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 
+export interface BackendOptions {
+  /** wasm only: use the native kernels where they load (default true; MOT_NATIVE=0 turns them off). */
+  native?: boolean;
+}
+
 /** Loads and activates a backend. `auto` tries tensorflow, then wasm, then cpu (webgpu is opt-in). */
-export async function selectBackend(choice: BackendChoice): Promise<BackendSelection> {
+export async function selectBackend(
+  choice: BackendChoice,
+  options: BackendOptions = {},
+): Promise<BackendSelection> {
   const order = choice === 'auto' ? AUTO_ORDER : [choice];
   const skipped: BackendProbe[] = [];
   for (const name of order) {
     const probe = await loadBackend(name);
     if (probe.available && (await tf.setBackend(registeredName(name)))) {
       await tf.ready();
-      return { name, detail: probe.detail, skipped };
+      const detail = name === 'wasm' ? wasmKernels(options.native ?? true) : probe.detail;
+      return { name, detail, skipped };
     }
     skipped.push(
       probe.available
@@ -68,9 +79,12 @@ async function loadBackend(name: BackendName): Promise<BackendProbe> {
     switch (name) {
       case 'cpu':
         return { name, available: true, detail: 'pure JavaScript kernels' };
-      case 'wasm':
+      case 'wasm': {
         await import('@tensorflow/tfjs-backend-wasm');
-        return { name, available: true, detail: '@tensorflow/tfjs-backend-wasm (SIMD)' };
+        const { addon, reason } = nativeAddon();
+        const native = addon ? `native kernels on ${addon.info().blas}` : reason;
+        return { name, available: true, detail: `${WASM}; ${native}` };
+      }
       case 'tensorflow':
         return await loadTensorflow();
       case 'webgpu':
@@ -79,6 +93,16 @@ async function loadBackend(name: BackendName): Promise<BackendProbe> {
   } catch (error) {
     return { name, available: false, detail: oneLine(error) };
   }
+}
+
+const WASM = '@tensorflow/tfjs-backend-wasm (SIMD)';
+
+/** Puts the native kernels on (where they load) or off for the active wasm backend. */
+function wasmKernels(native: boolean): string {
+  if (!native) return `${WASM}, ${setNativeKernels(false)}`;
+  const { addon, reason } = nativeAddon();
+  if (!addon) return `${WASM}, ${setNativeKernels(false)} (${reason})`;
+  return `${WASM}, ${setNativeKernels(true)}`;
 }
 
 async function loadTensorflow(): Promise<BackendProbe> {
