@@ -17,6 +17,7 @@ import {
 import { HANDLERS, toApiError, type ApiContext, type Handler } from './api';
 import { EventHub } from './events';
 import { RunManager, forkTrainerLauncher, type TrainerLauncher } from './run-manager';
+import { engineLauncher } from './engines/engine-launcher';
 import type { CheckpointMeta } from './run-data';
 import { RunStore } from './store';
 
@@ -55,7 +56,7 @@ export class Workbench {
       (Number.isInteger(stored) && stored >= 1 ? stored : DEFAULT_CONCURRENCY);
     this.pickDatasetFile = options.pickDatasetFile;
     this.manager = new RunManager(store, this.events.emit, {
-      launcher: options.launcher ?? forkTrainerLauncher(),
+      launcher: engineLauncher(store, options.launcher ?? forkTrainerLauncher()),
       concurrency: Math.max(1, Math.floor(concurrency)),
       stopGraceMs: options.stopGraceMs ?? 60_000,
       shutdownGraceMs: options.shutdownGraceMs ?? 10_000,

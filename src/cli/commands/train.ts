@@ -2,7 +2,8 @@
 import { resolveConfig, ffnSummary, type RunConfig } from '../../core/config';
 import { BASE_CONFIG, findPreset } from '../../core/presets';
 import type { TrainRecord } from '../../core/train/metrics';
-import { selectBackend } from '../../services/backends';
+import { probeTorch, selectBackend } from '../../services/backends';
+import { trainOnEngine } from '../../services/engines/torch-session';
 import { loadCorpus } from '../../services/corpora';
 import { readRunConfig } from '../../services/run-data';
 import { RunStore, resolveDataDir } from '../../services/store';
@@ -17,6 +18,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     config: { type: 'string' },
     steps: { type: 'string' },
     backend: { type: 'string' },
+    processes: { type: 'string' },
     name: { type: 'string' },
     'data-dir': { type: 'string' },
   });
@@ -25,7 +27,10 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const config = buildConfig(values);
 
   // Everything that can fail on bad input fails here, before the data dir is touched.
-  await selectBackend(config.backend);
+  if (config.backend === 'torch') {
+    const torch = await probeTorch();
+    if (!torch.available) throw new Error(torch.detail);
+  } else await selectBackend(config.backend);
   const dataDir = resolveDataDir(values['data-dir']);
   loadCorpus(config.data.corpus, dataDir);
 
@@ -36,7 +41,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
     ffnSummary: ffnSummary(config.model),
   });
   progress(`run ${run.id} "${config.name}" (${run.ffnSummary}) in ${store.dataDir}`);
-  await trainWithProgress(store, run.id, config, false);
+  if (config.backend === 'torch') await trainOnTorch(store, run.id, config);
+  else await trainWithProgress(store, run.id, config, false);
 }
 
 export async function resumeCommand(argv: string[]): Promise<void> {
@@ -51,7 +57,52 @@ export async function resumeCommand(argv: string[]): Promise<void> {
       `run ${runId} is marked running; if no process trains it, it was interrupted: reopen the app or server to mark it so`,
     );
   const config = readRunConfig(store, runId);
-  await trainWithProgress(store, runId, config, true);
+  if (config.backend === 'torch') await trainOnTorch(store, runId, config);
+  else await trainWithProgress(store, runId, config, true);
+}
+
+/** Trains on the Python engine, driven like the app drives it; Ctrl-C stops with a checkpoint. */
+async function trainOnTorch(store: RunStore, runId: string, config: RunConfig): Promise<void> {
+  let lastPrint = 0;
+  const session = trainOnEngine(store, runId, {
+    onLog: (line) => progress(line.replace(/^\S+ /, '')),
+    onRecords: (records) => {
+      for (const r of records) {
+        if (r.type === 'eval')
+          progress(`eval at step ${r.step}: validation loss ${r.validationLoss.toFixed(4)}`);
+        else if (performance.now() - lastPrint > 1000 || r.step === config.train.steps) {
+          lastPrint = performance.now();
+          progress(
+            `step ${r.step}/${config.train.steps}  loss ${r.lmLoss.toFixed(4)}  lr ${r.learningRate.toExponential(2)}  ${Math.round(r.tokensPerSecond)} tok/s  ${r.stepMs.toFixed(0)} ms/step`,
+          );
+        }
+      }
+    },
+  });
+  const onSignal = () => {
+    progress('stopping after this step (a final checkpoint is written)...');
+    void session.stop().catch(() => {});
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const record = await session.finished;
+    if (record.status === 'failed') throw new Error(record.error ?? 'training failed');
+    result({
+      runId,
+      status: record.status,
+      step: record.lastStep,
+      tokens: record.tokensSeen,
+      elapsedMs: record.elapsedMs,
+      finalTrainLoss: record.finalTrainLoss ?? null,
+      bestValidationLoss: record.bestValidationLoss ?? null,
+      completed: record.status === 'completed',
+      dataDir: store.dataDir,
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 function buildConfig(values: {
@@ -59,6 +110,7 @@ function buildConfig(values: {
   config?: string;
   steps?: string;
   backend?: string;
+  processes?: string;
   name?: string;
 }): RunConfig {
   const base = values.preset ? findPreset(values.preset).config : BASE_CONFIG;
@@ -69,6 +121,11 @@ function buildConfig(values: {
     overrides.train = { steps, warmupSteps: Math.min(steps, base.train.warmupSteps) };
   }
   if (values.backend !== undefined) overrides.backend = backendFlag(values.backend);
+  if (values.processes !== undefined)
+    overrides.train = {
+      ...(overrides.train as object),
+      processes: numberFlag(values.processes, 'processes', 1, 1, 4096),
+    };
   if (values.name !== undefined) overrides.name = values.name;
   const merged = resolveConfig(base, fromFile);
   return resolveConfig(merged, overrides);

@@ -29,8 +29,12 @@ export interface TrainerChannel {
   kill(signal?: NodeJS.Signals): void;
 }
 
-/** Starts one training process running `src/services/run-manager/trainer-process.ts` (or its build). */
-export type TrainerLauncher = () => TrainerChannel;
+/**
+ * Starts one training process for `runId`: the tfjs launchers run
+ * `src/services/run-manager/trainer-process.ts` (or its build) and ignore the id; the engine
+ * seam (src/services/engines/engine-launcher.ts) reads the run's backend to pick an engine.
+ */
+export type TrainerLauncher = (runId?: string) => TrainerChannel;
 
 /** Keeps the last `limit` characters of a stream of text. */
 export class TextTail {
