@@ -5,6 +5,7 @@
  * TypeScript, so both engines start from the same bytes. Re-preparing is skipped while the
  * manifest's key (data settings, seed, tokenizer) matches.
  */
+import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -91,6 +92,7 @@ export async function writeInitialWeights(
   config: RunConfig,
   vocabSize: number,
 ): Promise<void> {
+  await tf.ready(); // a registered but uninitialised backend (wasm after a probe) would throw
   const model = new Gpt(config.model, vocabSize, config.train.seed);
   try {
     const tensors = [...model.params.variables].map(([name, v]) => ({
