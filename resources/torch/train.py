@@ -15,6 +15,7 @@ import argparse
 import contextlib
 import math
 import os
+import statistics
 import sys
 import time
 
@@ -283,6 +284,8 @@ def main():
     parser.add_argument("--fresh", action="store_true", help="start over even if the folder has checkpoints")
     parser.add_argument("--protocol", action="store_true", help="speak the workbench's JSON-lines protocol on stdio")
     parser.add_argument("--evaluate", action="store_true", help="print the validation loss of the last checkpoint and exit")
+    parser.add_argument("--bench", type=int, default=0, metavar="STEPS", help="time STEPS steps (after --warmup), print JSON, write nothing")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed steps before --bench")
     parser.add_argument("--device", default=None, help="cpu, cuda (default: cuda when present)")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's choice)")
     args = parser.parse_args()
@@ -306,6 +309,11 @@ def main():
             print(f'{{"step": {trainer.state["step"]}, "validationLoss": {trainer.evaluate()["validationLoss"]!r}}}', file=sys.__stdout__, flush=True)
             return
         trainer = Trainer(folder, link, not args.fresh, device, rank, world)
+        if args.bench:
+            times = [trainer.train_step()["stepMs"] for _ in range(args.warmup + args.bench)][args.warmup:]
+            params = sum(p.numel() for p in trainer.params.values())
+            print(f'{{"msPerStep": {statistics.median(times)!r}, "params": {params}}}', file=sys.__stdout__, flush=True)
+            return
         if rank == 0:
             folder.truncate_metrics(trainer.state["step"])
             start = trainer.state["step"]
