@@ -3,9 +3,11 @@
  * data dir, prints errors as one line on stderr, and exits non-zero on failure.
  */
 import { UsageError } from './args';
+import { attachCommand } from './commands/attach';
 import { benchCommand } from './commands/bench';
 import { datasetsCommand } from './commands/datasets';
 import { evalCommand } from './commands/evaluate';
+import { exportCommand } from './commands/export';
 import { generateCommand } from './commands/generate';
 import { layerEvalCommand } from './commands/layer-eval';
 import { backendsCommand, presetsCommand } from './commands/info';
@@ -53,8 +55,13 @@ const COMMANDS: Record<string, { run(argv: string[]): Promise<void>; usage: stri
   },
   bench: {
     run: benchCommand,
-    usage: 'bench [--backend B ...] [--kind dense|mot|moe ...] [--steps N]',
+    usage: 'bench [--backend B ...] [--kind dense|mot|moe ...] [--steps N]  (B: wasm, cpu, tensorflow, torch, ...)',
   },
+  export: {
+    run: exportCommand,
+    usage: 'export --run ID | --config FILE [--preset NAME] --out DIR [--data-dir DIR]',
+  },
+  attach: { run: attachCommand, usage: 'attach PATH [--data-dir DIR]' },
   serve: { run: serveCommand, usage: 'serve [--port P] [--host 127.0.0.1] [--data-dir DIR]' },
   datasets: {
     run: datasetsCommand,
