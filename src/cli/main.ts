@@ -55,7 +55,8 @@ const COMMANDS: Record<string, { run(argv: string[]): Promise<void>; usage: stri
   },
   bench: {
     run: benchCommand,
-    usage: 'bench [--backend B ...] [--kind dense|mot|moe ...] [--steps N]  (B: wasm, cpu, tensorflow, torch, ...)',
+    usage:
+      'bench [--backend B ...] [--kind dense|mot|moe ...] [--steps N]  (B: wasm, cpu, tensorflow, torch, ...)',
   },
   export: {
     run: exportCommand,

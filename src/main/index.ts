@@ -57,6 +57,18 @@ async function pickDatasetFile(): Promise<string | null> {
   return result.canceled || result.filePaths.length === 0 ? null : result.filePaths[0];
 }
 
+/** The folder dialog behind attachFolder (an exported run folder trained elsewhere). */
+async function pickRunFolder(): Promise<string | null> {
+  const options: Electron.OpenDialogOptions = {
+    title: 'Attach a run folder',
+    properties: ['openDirectory'],
+  };
+  const result = mainWindow
+    ? await dialog.showOpenDialog(mainWindow, options)
+    : await dialog.showOpenDialog(options);
+  return result.canceled || result.filePaths.length === 0 ? null : result.filePaths[0];
+}
+
 /** True for a URL this app serves: the dev server, or its own files. */
 function isAppUrl(url: string): boolean {
   if (!devServerUrl) return url.startsWith('file://');
@@ -168,6 +180,7 @@ if (!app.requestSingleInstanceLock()) {
       workbench = await Workbench.open(app.getPath('userData'), {
         launcher: utilityTrainerLauncher(),
         pickDatasetFile,
+        pickRunFolder,
       });
       registerApi(workbench, isAppUrl, () => mainWindow?.webContents);
       mainWindow = createMainWindow();

@@ -143,7 +143,12 @@ async function benchTorch(kind: FfnKind, options: BenchOptions): Promise<BenchRe
       steps,
     };
   } catch (error) {
-    return { backend, kind, available: false, reason: error instanceof Error ? error.message : String(error) };
+    return {
+      backend,
+      kind,
+      available: false,
+      reason: error instanceof Error ? error.message : String(error),
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -28,6 +28,8 @@ const DEFAULT_CONCURRENCY = 1;
 export interface WorkbenchOptions {
   /** The desktop app's open-file dialog for importDataset; browser mode has none. */
   pickDatasetFile?: () => Promise<string | null>;
+  /** The desktop app's folder dialog for attachFolder; browser mode has none. */
+  pickRunFolder?: () => Promise<string | null>;
   /** Starts training processes (default: `child_process.fork`; Electron passes a utilityProcess one). */
   launcher?: TrainerLauncher;
   /** Runs training at once, for this session only (default: the catalog setting, else 1). */
@@ -42,6 +44,7 @@ export class Workbench {
   private readonly events = new EventHub();
   private readonly manager: RunManager;
   private readonly pickDatasetFile?: () => Promise<string | null>;
+  private readonly pickRunFolder?: () => Promise<string | null>;
   private closed = false;
 
   private constructor(
@@ -55,6 +58,7 @@ export class Workbench {
       options.concurrency ??
       (Number.isInteger(stored) && stored >= 1 ? stored : DEFAULT_CONCURRENCY);
     this.pickDatasetFile = options.pickDatasetFile;
+    this.pickRunFolder = options.pickRunFolder;
     this.manager = new RunManager(store, this.events.emit, {
       launcher: engineLauncher(store, options.launcher ?? forkTrainerLauncher()),
       concurrency: Math.max(1, Math.floor(concurrency)),
@@ -97,6 +101,7 @@ export class Workbench {
         store: this.store,
         manager: this.manager,
         pickDatasetFile: this.pickDatasetFile,
+        pickRunFolder: this.pickRunFolder,
       };
       return { ok: true, value: await handler(context, valid.value as never) };
     } catch (error) {

@@ -8,7 +8,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { resolveConfig, ffnSummary, type PartialRunConfig, type RunConfig } from '../../src/core/config';
+import {
+  resolveConfig,
+  ffnSummary,
+  type PartialRunConfig,
+  type RunConfig,
+} from '../../src/core/config';
 import { BASE_CONFIG } from '../../src/core/presets';
 import type { EvalRecord, MetricRecord, TrainRecord } from '../../src/core/train/metrics';
 import { findTorchPython, describeRejections } from '../../src/services/engines/python';
@@ -55,7 +60,11 @@ export async function openStore(): Promise<RunStore> {
 }
 
 export async function createRun(store: RunStore, config: RunConfig): Promise<string> {
-  const run = await store.create({ name: config.name, config, ffnSummary: ffnSummary(config.model) });
+  const run = await store.create({
+    name: config.name,
+    config,
+    ffnSummary: ffnSummary(config.model),
+  });
   return run.id;
 }
 
@@ -64,10 +73,14 @@ export async function train(store: RunStore, runId: string, resume = false): Pro
   const config = resolveConfig(BASE_CONFIG, store.readConfig(runId));
   if (config.backend === 'torch') {
     const record = await trainOnEngine(store, runId).finished;
-    if (record.status !== 'completed') throw new Error(`torch run ${record.status}: ${record.error}`);
+    if (record.status !== 'completed')
+      throw new Error(`torch run ${record.status}: ${record.error}`);
     return record;
   }
-  await trainStoredRun(store, runId, { resume, updateRecord: (patch) => store.update(runId, patch) });
+  await trainStoredRun(store, runId, {
+    resume,
+    updateRecord: (patch) => store.update(runId, patch),
+  });
   return store.get(runId);
 }
 
@@ -86,14 +99,19 @@ export function records(store: RunStore, runId: string): MetricRecord[] {
 }
 
 /** `python3 train.py --run DIR --evaluate`: the validation loss of the folder's last checkpoint. */
-export async function pythonEvaluate(runDir: string): Promise<{ step: number; validationLoss: number }> {
+export async function pythonEvaluate(
+  runDir: string,
+): Promise<{ step: number; validationLoss: number }> {
   const { stdout } = await promisify(execFile)(torchPython!.command, [
     path.join(torchEngineDir(), 'train.py'),
     '--run',
     runDir,
     '--evaluate',
   ]);
-  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as { step: number; validationLoss: number };
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as {
+    step: number;
+    validationLoss: number;
+  };
 }
 
 export function maxDifference(a: number[], b: number[]): number {

@@ -65,7 +65,9 @@ describe.skipIf(skipReason !== '')('torch and tfjs-wasm train the same model', (
       });
       const inTorch = await pythonEvaluate(wasmDir);
       expect(inTorch.step).toBe(30);
-      expect(Math.abs(inTorch.validationLoss - evalRecords(store, wasm).at(-1)!.validationLoss)).toBeLessThan(1e-4);
+      expect(
+        Math.abs(inTorch.validationLoss - evalRecords(store, wasm).at(-1)!.validationLoss),
+      ).toBeLessThan(1e-4);
     });
   }
 

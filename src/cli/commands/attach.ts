@@ -9,6 +9,8 @@ export async function attachCommand(argv: string[]): Promise<void> {
   if (positionals.length !== 1) throw new UsageError('give one run folder: mot attach PATH');
   const store = await RunStore.open(resolveDataDir(values['data-dir']));
   const record = await attachRunFolder(store, positionals[0] as string);
-  progress(`attached ${positionals[0]} as run ${record.id} (deleting the run detaches it; the folder stays)`);
+  progress(
+    `attached ${positionals[0]} as run ${record.id} (deleting the run detaches it; the folder stays)`,
+  );
   result(record);
 }

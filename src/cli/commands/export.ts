@@ -28,6 +28,8 @@ export async function exportCommand(argv: string[]): Promise<void> {
     const config = resolveConfig(base, values.config ? readJsonFile(values.config) : {});
     exported = await exportNewRun(config, out, dataDir);
   }
-  progress(`exported to ${exported.dir}: train with \`python3 ${exported.dir}/train.py\` (see README.md)`);
+  progress(
+    `exported to ${exported.dir}: train with \`python3 ${exported.dir}/train.py\` (see README.md)`,
+  );
   result(exported);
 }

@@ -4,6 +4,7 @@
  */
 import type { MethodName } from '../../core/api/contract';
 import type { Handler } from './context';
+import { attachFolder } from './attach';
 import { pauseRun, resumeRun, startRun, stopRun } from './control';
 import { estimateConfig } from './estimate';
 import { forkRun } from './fork';
@@ -40,6 +41,7 @@ export const HANDLERS: { [M in MethodName]: Handler<M> } = {
   generate,
   listDatasets,
   importDataset,
+  attachFolder,
   listPresets,
   estimateConfig,
   backendInfo,

@@ -19,7 +19,9 @@ export async function attachRunFolder(store: RunStore, folder: string): Promise<
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${dir} is not a folder`);
   const configFile = path.join(dir, 'config.json');
   if (!existsSync(configFile))
-    throw new Error(`${dir} is not a run folder: it has no config.json (attach the run/ inside an export)`);
+    throw new Error(
+      `${dir} is not a run folder: it has no config.json (attach the run/ inside an export)`,
+    );
   const config = validateConfig(JSON.parse(readFileSync(configFile, 'utf8')));
   const already = store.list().find((run) => samePath(store.runDir(run.id), dir));
   if (already) throw new Error(`${dir} is already attached as run ${already.id}`);
@@ -58,7 +60,13 @@ export async function attachRunFolder(store: RunStore, folder: string): Promise<
 function folderProgress(
   dir: string,
   steps: number,
-): { step: number; tokens: number; completed: boolean; elapsedMs?: number; bestValidationLoss?: number } {
+): {
+  step: number;
+  tokens: number;
+  completed: boolean;
+  elapsedMs?: number;
+  bestValidationLoss?: number;
+} {
   const checkpoints = path.join(dir, 'checkpoints');
   const names = readdirSafe(checkpoints)
     .filter((n) => /^step-\d{8,}$/.test(n))

@@ -2,14 +2,18 @@
 import { ffnSummary, type RunConfig } from '../../core/config';
 import type { PreparedManifest } from './torch-prepare';
 
-export function exportReadme(config: RunConfig, manifest: PreparedManifest, fromStep: number): string {
+export function exportReadme(
+  config: RunConfig,
+  manifest: PreparedManifest,
+  fromStep: number,
+): string {
   const t = config.train;
   return `# ${config.name}: a MoT Workbench run, exported for PyTorch
 
 ${ffnSummary(config.model)}; d ${config.model.dModel}, ${config.model.layers} blocks, context ${config.model.contextLength};
 batch ${t.batchSize}, ${t.steps} steps, ${manifest.vocabSize} tokens in the vocabulary,
 ${manifest.trainTokens} training and ${manifest.validationTokens} validation tokens.
-${fromStep > 0 ? `Continues from the checkpoint at step ${fromStep}.` : 'A new run, from the workbench\'s initial weights for its seed.'}
+${fromStep > 0 ? `Continues from the checkpoint at step ${fromStep}.` : "A new run, from the workbench's initial weights for its seed."}
 
 Needs Python 3.10+ and PyTorch 1.13+ (and numpy, which PyTorch brings), nothing else.
 

@@ -85,7 +85,10 @@ async function searchCandidates(candidates: PythonCandidate[]): Promise<PythonPr
       const info = await askPython(candidate.command);
       return { found: { ...candidate, ...info }, rejected };
     } catch (error) {
-      rejected.push({ ...candidate, reason: error instanceof Error ? error.message : String(error) });
+      rejected.push({
+        ...candidate,
+        reason: error instanceof Error ? error.message : String(error),
+      });
     }
   }
   return { found: null, rejected };

@@ -96,7 +96,13 @@ export function torchTrainerChannel(options: TorchChannelOptions): TrainerChanne
     ranks = Array.from({ length: world }, (_, rank) =>
       spawn(
         probe.found!.command,
-        [script, '--run', runDir, ...(rank === 0 ? ['--protocol'] : []), ...(resume ? [] : ['--fresh'])],
+        [
+          script,
+          '--run',
+          runDir,
+          ...(rank === 0 ? ['--protocol'] : []),
+          ...(resume ? [] : ['--fresh']),
+        ],
         {
           stdio: [rank === 0 ? 'pipe' : 'ignore', rank === 0 ? 'pipe' : 'ignore', 'pipe'],
           env: {
