@@ -74,9 +74,11 @@ class AdamW:
 
 
 class Trainer:
-    def __init__(self, folder, link, resume, device, rank=0, world=1):
+    def __init__(self, folder, link, resume, device, rank=0, world=1, precision=None):
         self.folder, self.link, self.device, self.rank, self.world = folder, link, device, rank, world
         self.config = config = folder.config()
+        if precision:
+            config["train"]["precision"] = precision
         m, t = self.m, self.t = config["model"], config["train"]
         self.manifest = folder.manifest()
         self.train_stream = folder.tokens("train")
@@ -286,6 +288,7 @@ def main():
     parser.add_argument("--evaluate", action="store_true", help="print the validation loss of the last checkpoint and exit")
     parser.add_argument("--bench", type=int, default=0, metavar="STEPS", help="time STEPS steps (after --warmup), print JSON, write nothing")
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps before --bench")
+    parser.add_argument("--precision", choices=("fp32", "tf32", "bf16"), help="override train.precision (CUDA)")
     parser.add_argument("--device", default=None, help="cpu, cuda (default: cuda when present)")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's choice)")
     args = parser.parse_args()
@@ -308,9 +311,11 @@ def main():
             trainer = Trainer(folder, link, True, device, rank, world)
             print(f'{{"step": {trainer.state["step"]}, "validationLoss": {trainer.evaluate()["validationLoss"]!r}}}', file=sys.__stdout__, flush=True)
             return
-        trainer = Trainer(folder, link, not args.fresh, device, rank, world)
+        trainer = Trainer(folder, link, not args.fresh, device, rank, world, args.precision)
         if args.bench:
             times = [trainer.train_step()["stepMs"] for _ in range(args.warmup + args.bench)][args.warmup:]
+            if device.type == "cuda":
+                torch.cuda.synchronize()
             params = sum(p.numel() for p in trainer.params.values())
             print(f'{{"msPerStep": {statistics.median(times)!r}, "params": {params}}}', file=sys.__stdout__, flush=True)
             return
