@@ -1,14 +1,15 @@
 /**
  * Which engine trains a run: the seam between the run manager and the engines. Backend `torch`
- * trains in Python (torch-launcher.ts); `auto` does too when a Python with torch and a CUDA device
- * is found (a tfjs backend otherwise); every other backend trains in the tfjs launcher given.
+ * trains in Python (torch-launcher.ts); `auto` does too when an NVIDIA driver is installed and a
+ * Python with torch sees a CUDA device (a tfjs backend otherwise); every other backend trains in
+ * the tfjs launcher given.
  * The run manager never knows which engine runs: both speak the same messages.
  */
 import { validateConfig } from '../../core/config';
 import type { TrainerChannel, TrainerExit, TrainerLauncher } from '../run-manager/launcher';
 import type { ChildMessage, ParentMessage } from '../run-manager/protocol';
 import type { RunStore } from '../store';
-import { findTorchPython } from './python';
+import { findTorchPython, mayHaveCuda } from './python';
 import { torchTrainerChannel } from './torch-launcher';
 
 /** The catalog setting naming the Python to use for the torch engine. */
@@ -26,7 +27,7 @@ export function engineLauncher(store: RunStore, tfjs: TrainerLauncher): TrainerL
       });
     if (runId === undefined || backend === undefined) return tfjs(runId);
     if (backend === 'torch') return torch();
-    if (backend !== 'auto') return tfjs(runId);
+    if (backend !== 'auto' || !mayHaveCuda()) return tfjs(runId);
     return deferredChannel(async () => {
       const probe = await findTorchPython(typeof pythonPath === 'string' ? pythonPath : undefined);
       return probe.found && probe.found.cuda.length > 0 ? torch() : tfjs(runId);

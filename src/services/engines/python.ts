@@ -117,6 +117,19 @@ function askPython(command: string): Promise<Omit<TorchPython, 'command' | 'sour
   });
 }
 
+/**
+ * Whether an NVIDIA driver is installed (cheap, no Python started): `auto` asks Python about
+ * CUDA only then. macOS has had no CUDA since 10.13.
+ */
+export function mayHaveCuda(): boolean {
+  if (process.platform === 'linux') return existsSync('/proc/driver/nvidia/version');
+  if (process.platform === 'win32')
+    return existsSync(
+      path.join(process.env.SystemRoot ?? 'C:\\Windows', 'System32', 'nvidia-smi.exe'),
+    );
+  return false;
+}
+
 /** One line: `python 3.11.2 (/usr/bin/python3, system), torch 1.13.0, no CUDA`. */
 export function describeTorchPython(p: TorchPython): string {
   const devices =
