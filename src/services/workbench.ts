@@ -17,6 +17,7 @@ import {
 import { HANDLERS, toApiError, type ApiContext, type Handler } from './api';
 import { EventHub } from './events';
 import { RunManager, forkTrainerLauncher, type TrainerLauncher } from './run-manager';
+import { AttachedRunWatcher } from './engines/attached-watch';
 import { engineLauncher } from './engines/engine-launcher';
 import type { CheckpointMeta } from './run-data';
 import { RunStore } from './store';
@@ -43,6 +44,8 @@ export interface WorkbenchOptions {
 export class Workbench {
   private readonly events = new EventHub();
   private readonly manager: RunManager;
+  /** Turns growth of attached run folders (trained elsewhere) into progress events. */
+  private readonly attached: AttachedRunWatcher;
   private readonly pickDatasetFile?: () => Promise<string | null>;
   private readonly pickRunFolder?: () => Promise<string | null>;
   private closed = false;
@@ -65,6 +68,9 @@ export class Workbench {
       stopGraceMs: options.stopGraceMs ?? 60_000,
       shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
     });
+    this.attached = new AttachedRunWatcher(store, this.events.emit, (runId) =>
+      this.manager.isActive(runId),
+    );
   }
 
   static async open(dataDir: string, options: WorkbenchOptions = {}): Promise<Workbench> {
@@ -136,6 +142,7 @@ export class Workbench {
     if (this.closed) return;
     this.closed = true;
     await this.manager.close();
+    this.attached.close();
     this.events.clear();
   }
 }

@@ -12,8 +12,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { TrainRecord } from '../../src/core/train/metrics';
+import type { Events } from '../../src/core/api/contract';
 import { attachRunFolder } from '../../src/services/engines/attach';
-import { exportStoredRun } from '../../src/services/engines/export';
+import { AttachedRunWatcher } from '../../src/services/engines/attached-watch';
+import { exportNewRun, exportStoredRun } from '../../src/services/engines/export';
+import { EventHub } from '../../src/services/events';
 import { loadCheckpoint } from '../../src/services/run-data';
 import { RunStore } from '../../src/services/store';
 import { trainStoredRun } from '../../src/services/training';
@@ -60,5 +63,28 @@ describe.skipIf(skipReason !== '')('export and attach', () => {
     await reopened.delete(attached.id);
     expect(readdirSync(path.join(exported.runDir, 'checkpoints'))).toContain('step-00000030');
     expect(existsSync(path.join(exported.runDir, 'metrics.jsonl'))).toBe(true);
+  });
+
+  it('an attached folder is watched: what a training elsewhere appends arrives as progress', async () => {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'mot-export-')), 'job');
+    const exported = await exportNewRun(smallConfig({ model: { ffn: 'dense' } }), out);
+    const store = await openStore();
+    const attached = await attachRunFolder(store, exported.runDir);
+    expect(attached).toMatchObject({ status: 'stopped', lastStep: 0 });
+    const events = new EventHub();
+    const progress: Events['runProgress'][] = [];
+    events.on('runProgress', (e) => progress.push(e));
+    const watcher = new AttachedRunWatcher(store, events.emit, () => false, 60_000);
+    await watcher.poll();
+    expect(progress).toEqual([]);
+
+    await promisify(execFile)(torchPython!.command, [path.join(out, 'train.py')]);
+    await watcher.poll();
+    watcher.close();
+    const steps = progress.flatMap((e) =>
+      e.records.filter((r) => r.type === 'train').map((r) => r.step),
+    );
+    expect(steps).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(store.get(attached.id)).toMatchObject({ status: 'completed', lastStep: 30 });
   });
 });
