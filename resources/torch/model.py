@@ -125,7 +125,7 @@ class MotFfn(Experts):
         K = B // g
         logits = x @ self.C  # (B, T, E)
         grouped = logits.view(K, g, T, E).transpose(1, 2)  # (K, T, g, E): group (k, t), slot i
-        w = torch.softmax(grouped.float() / self.tau, dim=2).to(x.dtype)  # over the group
+        w = torch.softmax(at_least_fp32(grouped) / self.tau, dim=2).to(x.dtype)  # over the group
         tokens = x.view(K, g, T, d).transpose(1, 2)  # (K, T, g, d)
         mixes = w.transpose(-1, -2) @ tokens  # (K, T, E, d)
         y = self.run(mixes.reshape(K * T, E, d).transpose(0, 1))  # (E, K*T, d)
@@ -133,6 +133,11 @@ class MotFfn(Experts):
         out = out.transpose(1, 2).reshape(B, T, d)
         stats = mix_stats(w.detach().float(), logits.detach().float(), g)
         return out, None, (stats, w.detach() if capture else None)
+
+
+def at_least_fp32(t):
+    """Softmaxes run in float32 even under bf16 autocast (float64 stays float64)."""
+    return t.to(torch.promote_types(t.dtype, torch.float32))
 
 
 def mix_stats(w, logits, g):
@@ -169,7 +174,7 @@ class MoeFfn(Experts):
     def forward(self, x, capture=False, inference=False):  # (B, T, d)
         B, T, d = x.shape
         N, E = B * T, self.E
-        logits = (x @ self.router).float()  # (B, T, E)
+        logits = at_least_fp32(x @ self.router)  # (B, T, E)
         probs = torch.softmax(logits, dim=-1)
         route = self.choose_per_position if self.expert_choice else self.route_tokens
         expert, token, stats, first_choice = route(probs.reshape(N, E), B, T, inference)
