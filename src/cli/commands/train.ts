@@ -41,8 +41,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     ffnSummary: ffnSummary(config.model),
   });
   progress(`run ${run.id} "${config.name}" (${run.ffnSummary}) in ${store.dataDir}`);
-  if (config.backend === 'torch') await trainOnTorch(store, run.id, config);
-  else await trainWithProgress(store, run.id, config, false);
+  await trainWithProgress(store, run.id, config, false);
 }
 
 export async function resumeCommand(argv: string[]): Promise<void> {
@@ -57,12 +56,16 @@ export async function resumeCommand(argv: string[]): Promise<void> {
       `run ${runId} is marked running; if no process trains it, it was interrupted: reopen the app or server to mark it so`,
     );
   const config = readRunConfig(store, runId);
-  if (config.backend === 'torch') await trainOnTorch(store, runId, config);
-  else await trainWithProgress(store, runId, config, true);
+  await trainWithProgress(store, runId, config, true);
 }
 
 /** Trains on the Python engine, driven like the app drives it; Ctrl-C stops with a checkpoint. */
-async function trainOnTorch(store: RunStore, runId: string, config: RunConfig): Promise<void> {
+async function trainOnTorch(
+  store: RunStore,
+  runId: string,
+  config: RunConfig,
+  printResult: boolean,
+): Promise<boolean> {
   let lastPrint = 0;
   const session = trainOnEngine(store, runId, {
     onLog: (line) => progress(line.replace(/^\S+ /, '')),
@@ -88,6 +91,7 @@ async function trainOnTorch(store: RunStore, runId: string, config: RunConfig): 
   try {
     const record = await session.finished;
     if (record.status === 'failed') throw new Error(record.error ?? 'training failed');
+    if (!printResult) return record.status === 'completed';
     result({
       runId,
       status: record.status,
@@ -99,6 +103,7 @@ async function trainOnTorch(store: RunStore, runId: string, config: RunConfig): 
       completed: record.status === 'completed',
       dataDir: store.dataDir,
     });
+    return record.status === 'completed';
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -143,6 +148,7 @@ export async function trainWithProgress(
   resume: boolean,
   printResult = true,
 ): Promise<boolean> {
+  if (config.backend === 'torch') return trainOnTorch(store, runId, config, printResult);
   let lastPrint = 0;
   let lastValidation: number | null = null;
   let stopTrainer: (() => void) | null = null;
