@@ -8,6 +8,7 @@ import type { FfnKind } from '../../src/core/config';
 import type { MoeLayerMetrics, TrainRecord } from '../../src/core/train/metrics';
 import { probeBackends } from '../../src/services/backends';
 import { engineLauncher } from '../../src/services/engines/engine-launcher';
+import { mayHaveCuda } from '../../src/services/engines/python';
 import { EventHub } from '../../src/services/events';
 import { RunManager, forkTrainerLauncher } from '../../src/services/run-manager';
 import {
@@ -20,6 +21,32 @@ import {
   train,
   trainLosses,
 } from './helpers';
+
+describe('the engine seam', () => {
+  it('routes a run by its backend: torch to Python, others (and auto without CUDA) to tfjs', async () => {
+    const store = await openStore();
+    const asked: (string | undefined)[] = [];
+    const tfjs = (runId?: string) => {
+      asked.push(runId);
+      return { send() {}, onMessage() {}, onExit() {}, kill() {} };
+    };
+    const launch = engineLauncher(store, tfjs);
+    const wasm = await createRun(store, smallConfig({ backend: 'wasm' }));
+    launch(wasm);
+    expect(asked).toEqual([wasm]);
+    const torch = await createRun(store, smallConfig({ backend: 'torch' }));
+    const channel = launch(torch);
+    expect(asked).toEqual([wasm]); // not the tfjs launcher
+    const ready = await new Promise((resolve) => channel.onMessage(resolve));
+    expect(ready).toEqual({ type: 'ready' }); // answered by the channel; Python starts on `start`
+    channel.kill();
+    if (!mayHaveCuda()) {
+      const auto = await createRun(store, smallConfig({ backend: 'auto' }));
+      launch(auto);
+      expect(asked).toEqual([wasm, auto]);
+    }
+  });
+});
 
 describe.skipIf(skipReason !== '')('the torch engine', () => {
   it('reports which python and torch it found', async () => {
