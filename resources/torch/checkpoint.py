@@ -15,7 +15,6 @@ import numpy as np
 import torch
 
 FORMAT, VERSION = "mot-checkpoint", 1
-PREFIXES = ("param", "adam.m", "adam.v")
 
 
 def step_name(step):
