@@ -178,12 +178,8 @@ class MoeFfn(Experts):
         probs = torch.softmax(logits, dim=-1)
         route = self.choose_per_position if self.expert_choice else self.route_tokens
         expert, token, stats, first_choice = route(probs.reshape(N, E), B, T, inference)
-        # Dispatch: (expert, slot) rows of one [E * C, d] buffer; combine with the gate p(e | token).
-        slot = slots_within_expert(expert, E)
-        C = int(slot.max().item()) + 1 if slot.numel() else 1
         flat = x.reshape(N, d)
-        buffer = flat.new_zeros(E * C, d).index_copy(0, expert * C + slot, flat[token])
-        y = self.run(buffer.view(E, C, d)).reshape(E * C, d)[expert * C + slot]
+        y = self.run_pairs(flat[token], expert)  # (pairs, d)
         gate = probs.reshape(N, E)[token, expert].to(y.dtype)
         out = flat.new_zeros(N, d).index_add(0, token, y * gate[:, None]).view(B, T, d)
         if self.expert_choice:
@@ -201,6 +197,24 @@ class MoeFfn(Experts):
             "routerZLoss": z.detach(),
         })
         return out, aux, (stats, (expert, token, B, T) if capture else None)
+
+    def run_pairs(self, inputs, expert):
+        """Expert `expert[i]` on row i. Batched through an [E, C, d] buffer (C = the fullest
+        expert's count) when padding is cheap, as in training with a capacity; one expert at a time
+        when it is not (inference without capacity: one expert may take every token)."""
+        E, pairs, d = self.E, inputs.shape[0], inputs.shape[1]
+        slot = slots_within_expert(expert, E)
+        C = int(slot.max().item()) + 1 if pairs else 1
+        if E * C <= 2 * pairs + E:
+            buffer = inputs.new_zeros(E * C, d).index_copy(0, expert * C + slot, inputs)
+            return self.run(buffer.view(E, C, d)).reshape(E * C, d)[expert * C + slot]
+        out = inputs.new_zeros(pairs, d)
+        for e in range(E):
+            rows = (expert == e).nonzero().squeeze(1)
+            if rows.numel():
+                hidden = torch.relu(inputs[rows] @ self.W1[e])
+                out = out.index_copy(0, rows, hidden @ self.W2[e])
+        return out
 
     def route_tokens(self, probs, B, T, inference):
         """Token choice: returns (expert, token) pairs kept, in capacity order."""
