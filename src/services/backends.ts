@@ -34,7 +34,8 @@ export interface BackendSelection {
 // PROD silences tfjs's console advice about installing tfjs-node, which we already say better.
 tf.env().set('PROD', true);
 
-const AUTO_ORDER: TfjsBackendName[] = ['tensorflow', 'wasm', 'cpu'];
+/** What `auto` tries, best first (webgpu is opt-in; torch is the Python engine, not a tfjs backend). */
+export const AUTO_ORDER: readonly TfjsBackendName[] = ['tensorflow', 'wasm', 'cpu'];
 
 /**
  * Loads and activates a tfjs backend. `auto` tries tensorflow, then wasm, then cpu (webgpu is
