@@ -39,11 +39,16 @@ def moe_expert_width(m):
     return moe["expertWidth"] or m["dFF"] // moe["topK"]
 
 
+TRUNCATION = {"mode": "scale"}  # model.initTruncation of the model being built (GPT sets it)
+
+
 def truncated_normal(shape, scale, fan_in):
-    """std = sqrt(scale / fan_in), resampled outside +-2 std (as the tfjs engine's Params)."""
+    """std = sqrt(scale / fan_in), cut at +-2 * scale in absolute terms (`scale`, the authors'
+    trunc_normal_, in effect untruncated) or at +-2 std (`std`), as the tfjs engine's Params."""
     t = torch.empty(shape)
     std = math.sqrt(scale / fan_in)
-    nn.init.trunc_normal_(t, std=std, a=-2 * std, b=2 * std)
+    bound = 2 * scale if TRUNCATION["mode"] == "scale" else 2 * std
+    nn.init.trunc_normal_(t, std=std, a=-bound, b=bound)
     return nn.Parameter(t)
 
 
@@ -169,7 +174,7 @@ class MoeFfn(Experts):
         self.expert_choice = moe.get("router", "token-choice") == "expert-choice"
         self.router = truncated_normal((d, self.E), moe["initScale"], d)
         if self.expert_choice:
-            self.norm = LayerNorm(d)
+            self.out_norm = LayerNorm(d)
 
     def forward(self, x, capture=False, inference=False):  # (B, T, d)
         B, T, d = x.shape
@@ -183,8 +188,8 @@ class MoeFfn(Experts):
         gate = probs.reshape(N, E)[token, expert].to(y.dtype)
         out = flat.new_zeros(N, d).index_add(0, token, y * gate[:, None]).view(B, T, d)
         if self.expert_choice:
-            out = self.norm(out)
-        lb = self.load_balance(probs.reshape(N, E), first_choice, N)
+            out = self.out_norm(out)
+        lb = self.load_balance(probs.reshape(N, E), first_choice)
         z = torch.logsumexp(logits.reshape(N, E), dim=-1).square().mean()
         aux = lb * self.cfg["loadBalanceWeight"] + z * self.cfg["routerZLossWeight"]
         taken = torch.bincount(token, minlength=N)
@@ -225,7 +230,8 @@ class MoeFfn(Experts):
         token = torch.arange(N, device=probs.device).repeat(k)
         keep = slots_within_expert(expert, E) < capacity
         stats = {"capacity": capacity, "droppedFraction": (~keep).float().mean()}
-        return expert[keep], token[keep], stats, order[:, 0]
+        counted = expert if self.cfg.get("balanceChoices", "all") == "all" else order[:, 0]
+        return expert[keep], token[keep], stats, counted
 
     def choose_per_position(self, probs, B, T, inference):
         """Causal expert choice: at each position, each expert takes its top-c of the B tokens."""
@@ -241,11 +247,12 @@ class MoeFfn(Experts):
         stats = {"capacity": c, "droppedFraction": (taken == 0).float().mean()}
         return expert, token, stats, probs.argmax(-1)
 
-    def load_balance(self, probs, first_choice, N):
-        """Switch: E * sum_e f_e P_e, f_e = share of first choices (constant), P_e = mean prob."""
+    def load_balance(self, probs, counted):
+        """Switch: E * sum_e f_e P_e, f_e = share of the counted (token, choice) pairs that chose e
+        (all k choices as the authors count, or the first: moe.balanceChoices), P_e = mean prob."""
         if self.expert_choice:
             return probs.new_zeros(())
-        share = torch.bincount(first_choice, minlength=self.E).float() / N
+        share = torch.bincount(counted, minlength=self.E).float() / counted.numel()
         return (share * probs.mean(0)).sum() * self.E
 
 
@@ -291,6 +298,7 @@ class GPT(nn.Module):
     def __init__(self, m, vocab):
         super().__init__()
         self.m = m
+        TRUNCATION["mode"] = m.get("initTruncation", "scale")
         self.embed = Embeddings(vocab, m["contextLength"], m["dModel"])
         self.blocks = nn.ModuleList(Block(m, kind) for kind in block_kinds(m))
         self.final_norm = LayerNorm(m["dModel"])

@@ -3,6 +3,7 @@
   prepared/                  written by the workbench (Node), so Python never re-implements
     manifest.json            corpora or tokenizers: vocabSize, token counts, flopsPerTrainToken
     train.bin validation.bin token streams, int32 little-endian
+    validation-windows.bin   the validation sample (rows of T+1 tokens), as the tfjs trainer picks it
     tokenizer.json           Hugging Face format (copied into every checkpoint's meta)
     token-texts.json         the text of each token id (snapshot labels)
     init/                    initial weights in checkpoint format (same seed = same weights as tfjs)
@@ -39,6 +40,11 @@ class RunFolder:
 
     def tokens(self, split):
         return np.fromfile(os.path.join(self.prepared, f"{split}.bin"), dtype="<i4")
+
+    def validation_windows(self, T):
+        """The validation sample the workbench chose: int32 rows of T+1 tokens, whole batches."""
+        windows = np.fromfile(os.path.join(self.prepared, "validation-windows.bin"), dtype="<i4")
+        return windows.reshape(-1, T + 1).astype(np.int64)
 
     def tokenizer(self):
         return self.read_json("prepared", "tokenizer.json")

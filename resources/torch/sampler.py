@@ -57,8 +57,3 @@ def sample_windows(stream, T, count, rng):
     starts = [rng.int(offsets) for _ in range(count)]
     return np.stack([stream[s : s + T + 1] for s in starts]).astype(np.int64)
 
-
-def sequential_windows(stream, T, max_windows):
-    """Window k starts at token k*T (consecutive windows share one token) -> (n, T+1)."""
-    count = min(int(max_windows), (len(stream) - 1) // T)
-    return np.stack([stream[k * T : k * T + T + 1] for k in range(count)]).astype(np.int64) if count else np.zeros((0, T + 1), np.int64)

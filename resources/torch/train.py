@@ -28,7 +28,7 @@ from checkpoint import from_named_arrays, to_named_arrays  # noqa: E402
 from link import ConsoleLink, ParentLink, SilentLink  # noqa: E402
 from model import GPT  # noqa: E402
 from run_folder import RunFolder  # noqa: E402
-from sampler import Rng, sample_windows, sampler_for, sequential_windows  # noqa: E402
+from sampler import Rng, sample_windows, sampler_for  # noqa: E402
 from snapshot import take_snapshot  # noqa: E402
 
 
@@ -88,13 +88,7 @@ class Trainer:
         if m["ffn"] == "mot" and self.local % m["mot"]["groupSize"]:
             raise ValueError(f"each of the {world} processes gets {self.local} rows of the batch, not a multiple of "
                              f"model.mot.groupSize ({m['mot']['groupSize']}): MoT groups must stay whole")
-        validation = folder.tokens("validation")
-        count = min(t["evalBatches"] * B, (len(validation) - 1) // T)
-        usable = count - count % B
-        if usable < B:
-            raise ValueError(f"validation data holds {count} windows of {T} tokens; one batch needs {B}: "
-                             "raise data.validationFraction or lower train.batchSize")
-        self.validation = sequential_windows(validation, T, usable)
+        self.validation = folder.validation_windows(T)  # chosen by the workbench (validationWindows)
         self.model = GPT(m, self.manifest["vocabSize"]).to(device)
         self.params = dict(self.model.named_parameters())
         self.optimizer = AdamW(self.params, t)
@@ -169,7 +163,8 @@ class Trainer:
         return {"type": "train", "step": s["step"], "loss": lm_value + aux_value, "lmLoss": lm_value,
                 "auxLoss": aux_value, "learningRate": lr, "gradNorm": grad_norm, "tokens": s["tokens"],
                 "flops": s["flops"], "layers": [plain_stats(*layer[:3]) for layer in layers],
-                "stepMs": step_ms, "tokensPerSecond": tokens_per_step * 1000 / step_ms, "elapsedMs": s["elapsedMs"]}
+                "stepMs": step_ms, "tokensPerSecond": tokens_per_step * 1000 / step_ms, "elapsedMs": s["elapsedMs"],
+                "epochs": s["tokens"] / len(self.train_stream)}
 
     def mean_over_ranks(self, *values):
         packed = torch.stack([v.float() for v in values])
@@ -194,7 +189,7 @@ class Trainer:
             s["bestValidationLoss"] = loss
         return {"type": "eval", "step": s["step"], "tokens": s["tokens"], "flops": s["flops"],
                 "elapsedMs": s["elapsedMs"], "validationLoss": loss,
-                "evalTokens": len(losses) * B * self.m["contextLength"]}
+                "evalTokens": len(losses) * B * self.m["contextLength"], "epochs": s["tokens"] / len(self.train_stream)}
 
     def snapshot(self):
         probe = self.validation[: self.t["batchSize"]]

@@ -13,6 +13,7 @@ import type { RunConfig } from '../../core/config';
 import { Gpt } from '../../core/model/gpt';
 import { tokenizerFromJSON, type Tokenizer } from '../../core/tokenizer';
 import { flopsPerToken } from '../../core/train/flops';
+import { validationWindows } from '../../core/train/validation';
 import { loadRunData } from '../run-data';
 import { writeCheckpointDir } from '../store/checkpoint';
 import { writeDirDurable } from '../store/durable';
@@ -53,6 +54,7 @@ export async function prepareTorchRun(
   const key = hashOf({
     data: config.data,
     seed: config.train.seed,
+    validation: [config.train.batchSize, config.train.evalBatches],
     model: config.model,
     tokenizer: options.tokenizerJson ?? null,
   });
@@ -73,6 +75,8 @@ export async function prepareTorchRun(
       {
         'train.bin': littleEndianBytes(data.train),
         'validation.bin': littleEndianBytes(data.validation),
+        // The validation sample exactly as the tfjs trainer picks it (data seed, validationTokens).
+        'validation-windows.bin': littleEndianBytes(validationWindows(config, data.validation)),
         'tokenizer.json': JSON.stringify(data.tokenizer.toJSON()),
         'token-texts.json': JSON.stringify(tokenTexts(data.tokenizer)),
         [MANIFEST]: JSON.stringify(manifest),
