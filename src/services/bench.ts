@@ -3,6 +3,11 @@
  * dFF 512; MoT g 8 E 8 FLOP-matched; MoE E 8 top-1; byte tokens on Brown) trained for a few steps
  * on each backend and FFN kind. One result per (backend, kind), as soon as it is measured.
  */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { FFN_KINDS, type FfnKind, type RunConfig } from '../core/config';
 import type { PreparedData } from '../core/data/prepare';
 import { findPreset } from '../core/presets';
@@ -11,10 +16,16 @@ import { Trainer } from '../core/train/trainer';
 import { selectBackend, type BackendName } from './backends';
 import { nativeKernelsOn } from './native-kernels';
 import { cpuMsSince, profileSteps, type StepProfile } from './profile';
+import { describeRejections, describeTorchPython, findTorchPython } from './engines/python';
+import { torchEngineDir } from './engines/torch-launcher';
+import { prepareTorchRun } from './engines/torch-prepare';
 import { loadRunData } from './run-data';
 
 export interface BenchOptions {
-  /** Default: tensorflow, wasm, cpu (the ones that do not load are reported as unavailable). */
+  /**
+   * Default: tensorflow, wasm, cpu (the ones that do not load are reported as unavailable);
+   * `torch` runs the Python engine on the same config.
+   */
   backends?: BackendName[];
   kinds?: FfnKind[];
   /** Timed steps (default 10; cpu, about 10x slower, defaults to 3). */
@@ -65,6 +76,10 @@ export async function* runBenchmark(options: BenchOptions = {}): AsyncGenerator<
   const kinds = options.kinds ?? [...FFN_KINDS];
   let data: PreparedData | null = null; // the same corpus and tokenizer for every run
   for (const { backend, native } of targets(options)) {
+    if (backend === 'torch') {
+      for (const kind of kinds) yield await benchTorch(kind, options);
+      continue;
+    }
     let detail: string;
     try {
       ({ detail } = await selectBackend(backend, { native }));
@@ -163,6 +178,55 @@ function targets(options: BenchOptions): Target[] {
           ]
         : [{ backend, native: mode === 'on' ? undefined : false }],
   );
+}
+
+/**
+ * The Python engine on the same config: the workbench prepares a scratch run folder (same data,
+ * same initial weights) and `train.py --bench` times the steps there (nothing is written).
+ */
+async function benchTorch(kind: FfnKind, options: BenchOptions): Promise<BenchResult> {
+  const backend = 'torch' as const;
+  const probe = await findTorchPython();
+  if (!probe.found) return { backend, kind, available: false, reason: describeRejections(probe) };
+  const config: RunConfig = { ...benchConfig(kind), backend };
+  const dir = await mkdtemp(path.join(tmpdir(), 'mot-bench-'));
+  try {
+    await writeFile(path.join(dir, 'config.json'), JSON.stringify(config));
+    const manifest = await prepareTorchRun(dir, config, { initialWeights: true });
+    const steps = options.steps ?? 10;
+    const args = ['--run', dir, '--bench', String(steps), '--warmup', String(options.warmup ?? 3)];
+    const { stdout } = await promisify(execFile)(probe.found.command, [
+      path.join(torchEngineDir(), 'train.py'),
+      ...args,
+    ]);
+    const { msPerStep, cpuMsPerStep, params } = JSON.parse(
+      stdout.trim().split('\n').at(-1) ?? '',
+    ) as { msPerStep: number; cpuMsPerStep: number; params: number };
+    const tokensPerSecond =
+      (config.train.batchSize * config.model.contextLength * 1000) / msPerStep;
+    return {
+      backend,
+      kind,
+      available: true,
+      detail: describeTorchPython(probe.found),
+      msPerStep,
+      cpuMsPerStep,
+      tokensPerSecond,
+      gflopsPerSecond: (tokensPerSecond * manifest.flopsPerTrainToken) / 1e9,
+      flopsPerToken: manifest.flopsPerTrainToken,
+      params,
+      steps,
+    };
+  } catch (error) {
+    return {
+      backend,
+      kind,
+      available: false,
+      reason: error instanceof Error ? error.message : String(error),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 function median(values: number[]): number {
