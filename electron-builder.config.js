@@ -35,6 +35,9 @@ const config = {
     'node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm',
   ],
   asar: true,
+  // The torch engine's Python files, outside the asar where Python can read them
+  // (found as <resources>/torch by src/services/engines/torch-launcher.ts).
+  extraResources: [{ from: 'resources/torch', to: 'torch', filter: ['*.py'] }],
   // The one native addon, tfjs-node(-gpu)'s, is built on N-API, which is ABI-stable across Node
   // and Electron: its prebuilt binary loads as installed, so nothing is recompiled at package
   // time. (An addon on the plain V8 ABI would need this back on.)

@@ -4,9 +4,11 @@
  */
 import { UsageError } from './args';
 import { guardOutput, write } from './output';
+import { attachCommand } from './commands/attach';
 import { benchCommand } from './commands/bench';
 import { datasetsCommand } from './commands/datasets';
 import { evalCommand } from './commands/evaluate';
+import { exportCommand } from './commands/export';
 import { generateCommand } from './commands/generate';
 import { layerEvalCommand } from './commands/layer-eval';
 import { backendsCommand, presetsCommand } from './commands/info';
@@ -21,7 +23,7 @@ const COMMANDS: Record<string, { run(argv: string[]): Promise<void>; usage: stri
   train: {
     run: trainCommand,
     usage:
-      'train --preset NAME | --config FILE [--steps N] [--backend B] [--name NAME] [--data-dir DIR]',
+      'train --preset NAME | --config FILE [--steps N] [--backend B] [--processes N] [--name NAME] [--data-dir DIR]',
   },
   resume: { run: resumeCommand, usage: 'resume --run ID [--data-dir DIR]' },
   runs: { run: runsCommand, usage: 'runs [--json] [--data-dir DIR]' },
@@ -54,8 +56,14 @@ const COMMANDS: Record<string, { run(argv: string[]): Promise<void>; usage: stri
   },
   bench: {
     run: benchCommand,
-    usage: 'bench [--backend B ...] [--kind dense|mot|moe ...] [--steps N]',
+    usage:
+      'bench [--backend B ...] [--kind dense|mot|moe ...] [--steps N] [--native on|off|both] [--profile]  (B: wasm, cpu, tensorflow, torch, ...)',
   },
+  export: {
+    run: exportCommand,
+    usage: 'export --run ID | --config FILE [--preset NAME] --out DIR [--data-dir DIR]',
+  },
+  attach: { run: attachCommand, usage: 'attach PATH [--data-dir DIR]' },
   serve: { run: serveCommand, usage: 'serve [--port P] [--host 127.0.0.1] [--data-dir DIR]' },
   datasets: {
     run: datasetsCommand,

@@ -20,7 +20,8 @@ export const MOE_ROUTERS = ['token-choice', 'expert-choice'] as const;
 export type MoeRouter = (typeof MOE_ROUTERS)[number];
 export const INIT_TRUNCATIONS = ['scale', 'std'] as const;
 export type InitTruncation = (typeof INIT_TRUNCATIONS)[number];
-export const BACKEND_NAMES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+/** `torch` is the Python engine (resources/torch); the others are tfjs backends. */
+export const BACKEND_NAMES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu', 'torch'] as const;
 export type BackendChoice = (typeof BACKEND_NAMES)[number];
 
 const MotSchema = v.strictObject({
@@ -145,6 +146,10 @@ const TrainSchema = v.strictObject({
   evalBatches: int(1, 1000),
   checkpointEvery: int(1, 10_000_000),
   snapshotEvery: int(1, 10_000_000),
+  /** Data-parallel processes (torch engine): each trains batchSize / processes rows. Default 1. */
+  processes: v.optional(int(1, 4096)),
+  /** torch on CUDA: fp32, tf32 (TF32 matmuls) or bf16 (autocast, TF32 for the rest). Default fp32. */
+  precision: v.optional(v.picklist(['fp32', 'tf32', 'bf16'])),
 });
 
 export const RunConfigSchema = v.strictObject({
@@ -249,6 +254,21 @@ function crossFieldProblems(c: RunConfig): { path: string; message: string }[] {
         message: `matched compute needs topK to divide dFF (${m.dFF}); set expertWidth explicitly`,
       });
     }
+  }
+  const processes = c.train.processes ?? 1;
+  if (processes > 1) {
+    if (c.backend !== 'torch')
+      out.push({ path: 'train.processes', message: 'more than one process needs backend torch' });
+    if (c.train.batchSize % processes !== 0)
+      out.push({
+        path: 'train.processes',
+        message: `must divide train.batchSize (${c.train.batchSize}): the global batch is split across processes`,
+      });
+    else if (m.ffn === 'mot' && (c.train.batchSize / processes) % m.mot.groupSize !== 0)
+      out.push({
+        path: 'train.processes',
+        message: `each process gets ${c.train.batchSize / processes} rows, not a multiple of model.mot.groupSize (${m.mot.groupSize}): MoT groups must stay whole`,
+      });
   }
   if (c.train.warmupSteps > c.train.steps)
     out.push({ path: 'train.warmupSteps', message: `must be <= train.steps (${c.train.steps})` });

@@ -1,6 +1,6 @@
 /**
  * The sample study the first-run welcome offers: dense against FLOP-matched MoT over four token
- * budgets on the tiny-mot preset (the "Crossover" grid of the Studies view), created but not
+ * budgets on the tiny-mot preset, three seeds a point (the "Crossover" grid of the Studies view), created but not
  * started, so the user sees what a study is and starts it when ready.
  */
 import { findPreset } from '../core/presets';

@@ -60,6 +60,18 @@ async function pickDatasetFile(): Promise<string | null> {
   return result.canceled || result.filePaths.length === 0 ? null : result.filePaths[0];
 }
 
+/** The folder dialog behind attachFolder (an exported run folder trained elsewhere). */
+async function pickRunFolder(): Promise<string | null> {
+  const options: Electron.OpenDialogOptions = {
+    title: 'Attach a run folder',
+    properties: ['openDirectory'],
+  };
+  const result = mainWindow
+    ? await dialog.showOpenDialog(mainWindow, options)
+    : await dialog.showOpenDialog(options);
+  return result.canceled || result.filePaths.length === 0 ? null : result.filePaths[0];
+}
+
 /** Serves the renderer on app://, and refuses every permission request. */
 function hardenSession(): void {
   // The CSP travels as a header on every app:// response and as the page's <meta> tag; both come
@@ -119,6 +131,7 @@ if (!app.requestSingleInstanceLock()) {
         launcher: utilityTrainerLauncher(),
         taskLauncher: utilityTaskLauncher(),
         pickDatasetFile,
+        pickRunFolder,
       });
       workbench = opened;
       registerApi(opened, isAppUrl, () => mainWindow?.webContents);

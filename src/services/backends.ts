@@ -3,13 +3,21 @@
  * says why each other one was skipped. One engine code path runs on all of them.
  *   tensorflow  @tensorflow/tfjs-node-gpu (CUDA) or @tensorflow/tfjs-node: optional dependencies
  *   webgpu      opt-in: the npm packages `webgpu` (Dawn) and @tensorflow/tfjs-backend-webgpu
- *   wasm        @tensorflow/tfjs-backend-wasm with SIMD: the embedded default
+ *   wasm        @tensorflow/tfjs-backend-wasm with SIMD: the embedded default; native BLAS kernels
+ *               (native/, see native-kernels.ts) serve its matMul and transpose where they built
  *   cpu         pure JavaScript: slow, the reference
+ * and reports the Python engine (`torch`, src/services/engines) beside them. A run configured
+ * for torch that is inspected, evaluated or generated from in this process uses the best tfjs
+ * backend: checkpoints load in both engines.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendChoice } from '../core/config';
+import { nativeAddon, setNativeKernels } from './native-kernels';
+import { describeRejections, describeTorchPython, findTorchPython } from './engines/python';
 
 export type BackendName = Exclude<BackendChoice, 'auto'>;
+/** The backends of the tfjs engine (everything but the Python engine). */
+export type TfjsBackendName = Exclude<BackendName, 'torch'>;
 
 export interface BackendProbe {
   name: BackendName;
@@ -19,7 +27,7 @@ export interface BackendProbe {
 }
 
 export interface BackendSelection {
-  name: BackendName;
+  name: TfjsBackendName;
   detail: string;
   /** Every backend tried before or instead of the chosen one, with the reason it was not used. */
   skipped: BackendProbe[];
@@ -28,18 +36,30 @@ export interface BackendSelection {
 // PROD silences tfjs's console advice about installing tfjs-node, which we already say better.
 tf.env().set('PROD', true);
 
-/** What `auto` tries, best first (webgpu is opt-in). */
-export const AUTO_ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+/** What `auto` tries, best first (webgpu is opt-in; torch is the Python engine, not a tfjs backend). */
+export const AUTO_ORDER: readonly TfjsBackendName[] = ['tensorflow', 'wasm', 'cpu'];
 
-/** Loads and activates a backend. `auto` tries tensorflow, then wasm, then cpu (webgpu is opt-in). */
-export async function selectBackend(choice: BackendChoice): Promise<BackendSelection> {
-  const order = choice === 'auto' ? AUTO_ORDER : [choice];
+export interface BackendOptions {
+  /** wasm only: use the native kernels where they load (default true; MOT_NATIVE=0 turns them off). */
+  native?: boolean;
+}
+
+/**
+ * Loads and activates a tfjs backend. `auto` tries tensorflow, then wasm, then cpu (webgpu is
+ * opt-in); `torch` does the same, for work on a torch run that happens in this process.
+ */
+export async function selectBackend(
+  choice: BackendChoice,
+  options: BackendOptions = {},
+): Promise<BackendSelection> {
+  const order = choice === 'auto' || choice === 'torch' ? AUTO_ORDER : [choice];
   const skipped: BackendProbe[] = [];
   for (const name of order) {
     const probe = await loadBackend(name);
     if (probe.available && (await tf.setBackend(registeredName(name)))) {
       await tf.ready();
-      return { name, detail: probe.detail, skipped };
+      const detail = name === 'wasm' ? wasmKernels(options.native ?? true) : probe.detail;
+      return { name, detail, skipped };
     }
     skipped.push(
       probe.available
@@ -51,26 +71,38 @@ export async function selectBackend(choice: BackendChoice): Promise<BackendSelec
   throw new Error(`backend ${choice} is not available here (${reasons})`);
 }
 
-/** What each backend would do on this machine, without switching to it. */
-export async function probeBackends(): Promise<BackendProbe[]> {
+/** What each backend would do on this machine, without switching to it; torch last. */
+export async function probeBackends(pythonPath?: string): Promise<BackendProbe[]> {
   const probes: BackendProbe[] = [];
   for (const name of ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const)
     probes.push(await loadBackend(name));
+  probes.push(await probeTorch(pythonPath));
   return probes;
 }
 
-function registeredName(name: BackendName): string {
+/** The Python engine: which python, torch version, CUDA devices or none. */
+export async function probeTorch(pythonPath?: string): Promise<BackendProbe> {
+  const probe = await findTorchPython(pythonPath);
+  return probe.found
+    ? { name: 'torch', available: true, detail: describeTorchPython(probe.found) }
+    : { name: 'torch', available: false, detail: describeRejections(probe) };
+}
+
+function registeredName(name: TfjsBackendName): string {
   return name === 'tensorflow' ? 'tensorflow' : name;
 }
 
-async function loadBackend(name: BackendName): Promise<BackendProbe> {
+async function loadBackend(name: TfjsBackendName): Promise<BackendProbe> {
   try {
     switch (name) {
       case 'cpu':
         return { name, available: true, detail: 'pure JavaScript kernels' };
-      case 'wasm':
+      case 'wasm': {
         await import('@tensorflow/tfjs-backend-wasm');
-        return { name, available: true, detail: '@tensorflow/tfjs-backend-wasm (SIMD)' };
+        const { addon, reason } = nativeAddon();
+        const native = addon ? `native kernels on ${addon.info().blas}` : reason;
+        return { name, available: true, detail: `${WASM}; ${native}` };
+      }
       case 'tensorflow':
         return await loadTensorflow();
       case 'webgpu':
@@ -79,6 +111,16 @@ async function loadBackend(name: BackendName): Promise<BackendProbe> {
   } catch (error) {
     return { name, available: false, detail: oneLine(error) };
   }
+}
+
+const WASM = '@tensorflow/tfjs-backend-wasm (SIMD)';
+
+/** Puts the native kernels on (where they load) or off for the active wasm backend. */
+function wasmKernels(native: boolean): string {
+  if (!native) return `${WASM}, ${setNativeKernels(false)}`;
+  const { addon, reason } = nativeAddon();
+  if (!addon) return `${WASM}, ${setNativeKernels(false)} (${reason})`;
+  return `${WASM}, ${setNativeKernels(true)}`;
 }
 
 async function loadTensorflow(): Promise<BackendProbe> {

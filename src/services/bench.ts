@@ -3,22 +3,39 @@
  * dFF 512; MoT g 8 E 8 FLOP-matched; MoE E 8 top-1; byte tokens on Brown) trained for a few steps
  * on each backend and FFN kind. One result per (backend, kind), as soon as it is measured.
  */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { FFN_KINDS, type FfnKind, type RunConfig } from '../core/config';
 import type { PreparedData } from '../core/data/prepare';
 import { findPreset } from '../core/presets';
 import { flopsPerToken } from '../core/train/flops';
 import { Trainer } from '../core/train/trainer';
 import { selectBackend, type BackendName } from './backends';
+import { nativeKernelsOn } from './native-kernels';
+import { cpuMsSince, profileSteps, type StepProfile } from './profile';
+import { describeRejections, describeTorchPython, findTorchPython } from './engines/python';
+import { torchEngineDir } from './engines/torch-launcher';
+import { prepareTorchRun } from './engines/torch-prepare';
 import { loadRunData } from './run-data';
 
 export interface BenchOptions {
-  /** Default: tensorflow, wasm, cpu (the ones that do not load are reported as unavailable). */
+  /**
+   * Default: tensorflow, wasm, cpu (the ones that do not load are reported as unavailable);
+   * `torch` runs the Python engine on the same config.
+   */
   backends?: BackendName[];
   kinds?: FfnKind[];
   /** Timed steps (default 10; cpu, about 10x slower, defaults to 3). */
   steps?: number;
   /** Untimed steps first: kernel compilation, allocation, caches (default 3; cpu 1). */
   warmup?: number;
+  /** Also profile a few steps kernel by kernel (see profile.ts). */
+  profile?: boolean;
+  /** wasm: with the native kernels (on, the default where they load), without, or both. */
+  native?: 'on' | 'off' | 'both';
 }
 
 export type BenchResult =
@@ -26,14 +43,24 @@ export type BenchResult =
       backend: BackendName;
       kind: FfnKind;
       available: true;
+      /** What ran, e.g. "@tensorflow/tfjs-backend-wasm (SIMD), native BatchMatMul, Transpose on OpenBLAS". */
+      detail: string;
+      /** wasm only: whether the native kernels served it. */
+      native?: boolean;
       /** Median over the timed steps. */
       msPerStep: number;
+      /**
+       * Median CPU time of this process per step: on a machine other processes share, the wall
+       * clock counts their turns too; this does not (the engine runs one thread).
+       */
+      cpuMsPerStep: number;
       tokensPerSecond: number;
       /** Achieved training FLOP/s (3x forward, MoT mixing included), in 1e9 per second. */
       gflopsPerSecond: number;
       flopsPerToken: number;
       params: number;
       steps: number;
+      profile?: StepProfile;
     }
   | { backend: BackendName; kind: FfnKind; available: false; reason: string };
 
@@ -48,12 +75,23 @@ export function benchConfig(kind: FfnKind): RunConfig {
 export async function* runBenchmark(options: BenchOptions = {}): AsyncGenerator<BenchResult> {
   const kinds = options.kinds ?? [...FFN_KINDS];
   let data: PreparedData | null = null; // the same corpus and tokenizer for every run
-  for (const backend of options.backends ?? DEFAULT_BACKENDS) {
+  for (const { backend, native } of targets(options)) {
+    if (backend === 'torch') {
+      for (const kind of kinds) yield await benchTorch(kind, options);
+      continue;
+    }
+    let detail: string;
     try {
-      await selectBackend(backend);
+      ({ detail } = await selectBackend(backend, { native }));
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       for (const kind of kinds) yield { backend, kind, available: false, reason };
+      continue;
+    }
+    const nativeOn = backend === 'wasm' ? nativeKernelsOn() : undefined;
+    if (native && nativeOn === false) {
+      for (const kind of kinds)
+        yield { backend, kind, available: false, reason: `wasm+native: ${detail}` };
       continue;
     }
     const slow = backend === 'cpu';
@@ -65,29 +103,129 @@ export async function* runBenchmark(options: BenchOptions = {}): AsyncGenerator<
       const trainer = new Trainer(config, data);
       try {
         const stepMs: number[] = [];
+        const cpuMs: number[] = [];
         for (let i = 0; i < warmup + steps; i++) {
+          const cpu = process.cpuUsage();
           const record = trainer.trainStep();
-          if (i >= warmup) stepMs.push(record.stepMs);
+          if (i >= warmup) {
+            cpuMs.push(cpuMsSince(cpu));
+            stepMs.push(record.stepMs);
+          }
         }
         const msPerStep = median(stepMs);
         const tokensPerStep = config.train.batchSize * config.model.contextLength;
         const perToken = flopsPerToken(config.model, data.tokenizer.vocabSize).train;
         const tokensPerSecond = (tokensPerStep * 1000) / msPerStep;
+        const profile = options.profile ? await profileSteps(trainer) : undefined;
         yield {
           backend,
           kind,
           available: true,
+          detail,
+          ...(nativeOn === undefined ? {} : { native: nativeOn }),
           msPerStep,
+          cpuMsPerStep: median(cpuMs),
           tokensPerSecond,
           gflopsPerSecond: (tokensPerSecond * perToken) / 1e9,
           flopsPerToken: perToken,
           params: trainer.model.params.count(),
           steps,
+          ...(profile ? { profile } : {}),
         };
       } finally {
         trainer.dispose();
       }
     }
+  }
+}
+
+/**
+ * Per FFN kind where both ran: which is faster, TensorFlow's own kernels (tfjs-node) or wasm with
+ * the native kernels, and by how much.
+ */
+export function compareEngines(results: BenchResult[]) {
+  const measured = results.filter((r) => r.available);
+  return FFN_KINDS.flatMap((kind) => {
+    const tensorflow = measured.find((r) => r.kind === kind && r.backend === 'tensorflow');
+    const native = measured.find((r) => r.kind === kind && r.backend === 'wasm' && r.native);
+    if (!tensorflow || !native) return [];
+    const [fast, slow] =
+      tensorflow.msPerStep <= native.msPerStep ? [tensorflow, native] : [native, tensorflow];
+    return [
+      {
+        kind,
+        faster: fast.backend === 'wasm' ? 'wasm+native' : 'tensorflow',
+        speedup: slow.msPerStep / fast.msPerStep,
+      },
+    ];
+  });
+}
+
+/** Each backend once; wasm once per kernel set asked for (plain first, so `both` compares). */
+interface Target {
+  backend: BackendName;
+  native?: boolean;
+}
+function targets(options: BenchOptions): Target[] {
+  const mode = options.native ?? 'on';
+  return (options.backends ?? DEFAULT_BACKENDS).flatMap((backend): Target[] =>
+    backend !== 'wasm'
+      ? [{ backend }]
+      : mode === 'both'
+        ? [
+            { backend, native: false },
+            { backend, native: true },
+          ]
+        : [{ backend, native: mode === 'on' ? undefined : false }],
+  );
+}
+
+/**
+ * The Python engine on the same config: the workbench prepares a scratch run folder (same data,
+ * same initial weights) and `train.py --bench` times the steps there (nothing is written).
+ */
+async function benchTorch(kind: FfnKind, options: BenchOptions): Promise<BenchResult> {
+  const backend = 'torch' as const;
+  const probe = await findTorchPython();
+  if (!probe.found) return { backend, kind, available: false, reason: describeRejections(probe) };
+  const config: RunConfig = { ...benchConfig(kind), backend };
+  const dir = await mkdtemp(path.join(tmpdir(), 'mot-bench-'));
+  try {
+    await writeFile(path.join(dir, 'config.json'), JSON.stringify(config));
+    const manifest = await prepareTorchRun(dir, config, { initialWeights: true });
+    const steps = options.steps ?? 10;
+    const args = ['--run', dir, '--bench', String(steps), '--warmup', String(options.warmup ?? 3)];
+    const { stdout } = await promisify(execFile)(probe.found.command, [
+      path.join(torchEngineDir(), 'train.py'),
+      ...args,
+    ]);
+    const { msPerStep, cpuMsPerStep, params } = JSON.parse(
+      stdout.trim().split('\n').at(-1) ?? '',
+    ) as { msPerStep: number; cpuMsPerStep: number; params: number };
+    const tokensPerSecond =
+      (config.train.batchSize * config.model.contextLength * 1000) / msPerStep;
+    return {
+      backend,
+      kind,
+      available: true,
+      detail: describeTorchPython(probe.found),
+      msPerStep,
+      cpuMsPerStep,
+      tokensPerSecond,
+      gflopsPerSecond: (tokensPerSecond * manifest.flopsPerTrainToken) / 1e9,
+      flopsPerToken: manifest.flopsPerTrainToken,
+      params,
+      steps,
+    };
+  } catch (error) {
+    return {
+      backend,
+      kind,
+      available: false,
+      reason: error instanceof Error ? error.message : String(error),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

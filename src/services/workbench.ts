@@ -19,6 +19,8 @@ import { EventHub } from './events';
 import { heapLimitArgs, memoryLimitBytes } from './memory-guard';
 import { ForeignRuns } from './foreign-runs';
 import { RunManager, forkTrainerLauncher, type TrainerLauncher } from './run-manager';
+import { AttachedRunWatcher } from './engines/attached-watch';
+import { engineLauncher } from './engines/engine-launcher';
 import type { CheckpointMeta } from './run-data';
 import { RunStore } from './store';
 import { TaskPool, forkTaskLauncher, type TaskLauncher } from './tasks';
@@ -30,6 +32,8 @@ const DEFAULT_CONCURRENCY = 1;
 export interface WorkbenchOptions {
   /** The desktop app's open-file dialog for importDataset; browser mode has none. */
   pickDatasetFile?: () => Promise<string | null>;
+  /** The desktop app's folder dialog for attachFolder; browser mode has none. */
+  pickRunFolder?: () => Promise<string | null>;
   /** Starts training processes (default: `child_process.fork`; Electron passes a utilityProcess one). */
   launcher?: TrainerLauncher;
   /** Starts task processes for generation and the backend probe (default: `child_process.fork`). */
@@ -55,7 +59,10 @@ export class Workbench {
   private readonly tasks: TaskPool;
   private readonly memoryLimitBytes: number;
   private readonly foreignRuns: ForeignRuns | null;
+  /** Turns growth of attached run folders (trained elsewhere) into progress events. */
+  private readonly attached: AttachedRunWatcher;
   private readonly pickDatasetFile?: () => Promise<string | null>;
+  private readonly pickRunFolder?: () => Promise<string | null>;
   private closed = false;
 
   private constructor(
@@ -69,11 +76,12 @@ export class Workbench {
       options.concurrency ??
       (Number.isInteger(stored) && stored >= 1 ? stored : DEFAULT_CONCURRENCY);
     this.pickDatasetFile = options.pickDatasetFile;
+    this.pickRunFolder = options.pickRunFolder;
     this.memoryLimitBytes = options.memoryLimitBytes ?? memoryLimitBytes();
     const execArgv = heapLimitArgs(this.memoryLimitBytes);
     this.tasks = new TaskPool(options.taskLauncher ?? forkTaskLauncher({ execArgv }));
     this.manager = new RunManager(store, this.events.emit, {
-      launcher: options.launcher ?? forkTrainerLauncher({ execArgv }),
+      launcher: engineLauncher(store, options.launcher ?? forkTrainerLauncher({ execArgv })),
       concurrency: Math.max(1, Math.floor(concurrency)),
       stopGraceMs: options.stopGraceMs ?? 60_000,
       shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
@@ -86,6 +94,9 @@ export class Workbench {
             pollMs: options.foreignRunsPollMs,
             isOwn: (runId) => manager.isActive(runId) || manager.isQueued(runId),
           });
+    this.attached = new AttachedRunWatcher(store, this.events.emit, (runId) =>
+      this.manager.isActive(runId),
+    );
   }
 
   static async open(dataDir: string, options: WorkbenchOptions = {}): Promise<Workbench> {
@@ -124,6 +135,7 @@ export class Workbench {
         tasks: this.tasks,
         memoryLimitBytes: this.memoryLimitBytes,
         pickDatasetFile: this.pickDatasetFile,
+        pickRunFolder: this.pickRunFolder,
       };
       return { ok: true, value: await handler(context, valid.value as never) };
     } catch (error) {
@@ -163,6 +175,7 @@ export class Workbench {
     this.tasks.close();
     this.foreignRuns?.close();
     await this.manager.close();
+    this.attached.close();
     this.events.clear();
   }
 }

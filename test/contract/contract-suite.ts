@@ -158,6 +158,8 @@ function badCases(run: string): BadCase[] {
     ...noArgs('listRuns'),
     ...noArgs('listDatasets'),
     ...noArgs('importDataset'),
+    ...noArgs('attachFolder'),
+    ['attachFolder', { path: '/etc' }, 'path'],
     ['importDataset', { name: 5 }, 'name'],
     ['importDataset', { name: '  ' }, 'name'],
     ['importDataset', { path: '/etc/passwd' }, 'path'],
@@ -357,6 +359,9 @@ export function defineContractSuite(name: string, makeClient: () => Promise<Cont
       const refused = await failure(client, 'importDataset', {});
       expect(refused.code).toBe('failed');
       expect(refused.message).toMatch(/mot datasets import FILE/);
+      const noFolder = await failure(client, 'attachFolder', {});
+      expect(noFolder.code).toBe('failed');
+      expect(noFolder.message).toMatch(/mot attach PATH/);
       const backends = await ok<{ name: string; available: boolean }[]>(client, 'backendInfo', {});
       expect(backends).toContainEqual(expect.objectContaining({ name: 'cpu', available: true }));
     });

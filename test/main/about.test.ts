@@ -70,7 +70,7 @@ describe('the sample study the welcome offers', () => {
       const runs = await workbench.handle('listRuns', {});
       if (!runs.ok) throw new Error(runs.error.message);
       const records = runs.value as { status: string }[];
-      expect(records.length).toBe(8); // dense and MoT at four budgets
+      expect(records.length).toBe(24); // dense and MoT at four budgets, three seeds each
       expect(new Set(records.map((r) => r.status))).toEqual(new Set(['created']));
     } finally {
       await workbench.close();

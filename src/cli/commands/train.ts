@@ -2,7 +2,8 @@
 import { resolveConfig, ffnSummary, type RunConfig } from '../../core/config';
 import { BASE_CONFIG, findPreset } from '../../core/presets';
 import type { TrainRecord } from '../../core/train/metrics';
-import { selectBackend } from '../../services/backends';
+import { probeTorch, selectBackend } from '../../services/backends';
+import { trainOnEngine } from '../../services/engines/torch-session';
 import { loadCorpus } from '../../services/corpora';
 import { assertFitsMemory, memoryLimitBytes } from '../../services/memory-guard';
 import { readRunConfig } from '../../services/run-data';
@@ -18,6 +19,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     config: { type: 'string' },
     steps: { type: 'string' },
     backend: { type: 'string' },
+    processes: { type: 'string' },
     name: { type: 'string' },
     'data-dir': { type: 'string' },
   });
@@ -27,7 +29,10 @@ export async function trainCommand(argv: string[]): Promise<void> {
   assertFitsMemory(config, memoryLimitBytes());
 
   // Everything that can fail on bad input fails here, before the data dir is touched.
-  await selectBackend(config.backend);
+  if (config.backend === 'torch') {
+    const torch = await probeTorch();
+    if (!torch.available) throw new Error(torch.detail);
+  } else await selectBackend(config.backend);
   const dataDir = resolveDataDir(values['data-dir']);
   loadCorpus(config.data.corpus, dataDir);
 
@@ -57,11 +62,63 @@ export async function resumeCommand(argv: string[]): Promise<void> {
   await trainWithProgress(store, runId, config, true);
 }
 
+/** Trains on the Python engine, driven like the app drives it; Ctrl-C stops with a checkpoint. */
+async function trainOnTorch(
+  store: RunStore,
+  runId: string,
+  config: RunConfig,
+  printResult: boolean,
+): Promise<boolean> {
+  let lastPrint = 0;
+  const session = trainOnEngine(store, runId, {
+    onLog: (line) => progress(line.replace(/^\S+ /, '')),
+    onRecords: (records) => {
+      for (const r of records) {
+        if (r.type === 'eval')
+          progress(`eval at step ${r.step}: validation loss ${r.validationLoss.toFixed(4)}`);
+        else if (performance.now() - lastPrint > 1000 || r.step === config.train.steps) {
+          lastPrint = performance.now();
+          progress(
+            `step ${r.step}/${config.train.steps}  loss ${r.lmLoss.toFixed(4)}  lr ${r.learningRate.toExponential(2)}  ${Math.round(r.tokensPerSecond)} tok/s  ${r.stepMs.toFixed(0)} ms/step`,
+          );
+        }
+      }
+    },
+  });
+  const onSignal = () => {
+    progress('stopping after this step (a final checkpoint is written)...');
+    void session.stop().catch(() => {});
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const record = await session.finished;
+    if (record.status === 'failed') throw new Error(record.error ?? 'training failed');
+    if (!printResult) return record.status === 'completed';
+    result({
+      runId,
+      status: record.status,
+      step: record.lastStep,
+      tokens: record.tokensSeen,
+      elapsedMs: record.elapsedMs,
+      finalTrainLoss: record.finalTrainLoss ?? null,
+      bestValidationLoss: record.bestValidationLoss ?? null,
+      completed: record.status === 'completed',
+      dataDir: store.dataDir,
+    });
+    return record.status === 'completed';
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
 function buildConfig(values: {
   preset?: string;
   config?: string;
   steps?: string;
   backend?: string;
+  processes?: string;
   name?: string;
 }): RunConfig {
   const base = values.preset ? findPreset(values.preset).config : BASE_CONFIG;
@@ -72,6 +129,11 @@ function buildConfig(values: {
     overrides.train = { steps, warmupSteps: Math.min(steps, base.train.warmupSteps) };
   }
   if (values.backend !== undefined) overrides.backend = backendFlag(values.backend);
+  if (values.processes !== undefined)
+    overrides.train = {
+      ...(overrides.train as object),
+      processes: numberFlag(values.processes, 'processes', 1, 1, 4096),
+    };
   if (values.name !== undefined) overrides.name = values.name;
   const merged = resolveConfig(base, fromFile);
   return resolveConfig(merged, overrides);
@@ -89,6 +151,7 @@ export async function trainWithProgress(
   resume: boolean,
   printResult = true,
 ): Promise<boolean> {
+  if (config.backend === 'torch') return trainOnTorch(store, runId, config, printResult);
   let lastPrint = 0;
   let lastValidation: number | null = null;
   let stopTrainer: (() => void) | null = null;

@@ -206,6 +206,12 @@ export const METHODS = {
       name: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(120))),
     }),
   ),
+  /**
+   * Registers a run folder the user picks in the desktop app's folder dialog (an export trained
+   * elsewhere, e.g. synced from a cluster) as a run; `canceled` when they close it. Deleting the
+   * run detaches it and leaves the folder alone. Browser mode: `mot attach PATH` on the server.
+   */
+  attachFolder: method<RunRecord | { canceled: true }>()(empty),
   listPresets: method<PresetInfo[]>()(empty),
   estimateConfig: method<ConfigEstimate>()(
     v.strictObject({

@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { channelMatMul, linear, unstackRows } from './ops';
+import { channelMatMul, fastProducts, linear, unstackRows } from './ops';
 import type { Params } from './params';
 
 /**
  * Causal multi-head self-attention without biases. One fused [d, 3d] projection makes q, k, v in a
- * single fast 2-D product; scores and mixing are one matrix product per (example, head), which
- * `channelMatMul` runs as a depthwise convolution on wasm.
+ * single fast 2-D product; scores and mixing are one matrix product per (example, head): a batched
+ * matMul where those are fast (k^T as a transpose flag), else `channelMatMul`, which runs them as
+ * depthwise convolutions on plain wasm.
  */
 export class CausalSelfAttention {
   private readonly qkv: tf.Variable;
@@ -25,6 +26,30 @@ export class CausalSelfAttention {
 
   /** x [B, T, d] -> [B, T, d] */
   apply(x: tf.Tensor3D): tf.Tensor3D {
+    return fastProducts() ? this.batched(x) : this.channels(x);
+  }
+
+  /** Batched matMul over n = b*H + h, in [N, T, hd]. */
+  private batched(x: tf.Tensor3D): tf.Tensor3D {
+    const [B, T, d] = x.shape;
+    const H = this.heads;
+    const headDim = d / H;
+    const qkv = linear(x.reshape([B * T, d]) as tf.Tensor2D, this.qkv as tf.Tensor2D)
+      .reshape([B, T, 3, H, headDim])
+      .transpose([2, 0, 3, 1, 4]); // [3, B, H, T, hd]
+    const [q, k, v] = unstackRows(qkv).map((t) => t.reshape([B * H, T, headDim]) as tf.Tensor3D);
+    const scores = tf.matMul(q.mul(1 / Math.sqrt(headDim)) as tf.Tensor3D, k, false, true); // [N, T_q, T_k]
+    const probs = tf.softmax(scores.add(causalMask(T))); // over keys
+    const mixed = tf.matMul(probs, v); // [N, T, hd]
+    const merged = mixed
+      .reshape([B, H, T, headDim])
+      .transpose([0, 2, 1, 3])
+      .reshape([B * T, d]);
+    return linear(merged as tf.Tensor2D, this.out as tf.Tensor2D).reshape([B, T, d]) as tf.Tensor3D;
+  }
+
+  /** One product per (example, head) in channelMatMul's layout (n as the channel). */
+  private channels(x: tf.Tensor3D): tf.Tensor3D {
     const [B, T, d] = x.shape;
     const H = this.heads;
     const headDim = d / H;

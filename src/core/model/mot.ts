@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { MotConfig } from '../config';
-import { channelMatMul, linear, stackRows, stopGradient, unstackRows } from './ops';
+import { channelMatMul, fastProducts, linear, stackRows, stopGradient, unstackRows } from './ops';
 import { createExperts } from './experts';
 import type { Params } from './params';
 import type { FfnLayer, FfnOptions, FfnOutput } from './ffn';
@@ -65,37 +65,74 @@ export class MotFfn implements FfnLayer {
       ? topTokenWeights(grouped)
       : softmaxOverGroup(grouped, temperature);
 
-    // The two mixing products run one small matrix product per group n = k*T + t, in the layout
-    // channelMatMul wants (n as the channel; see ops.ts): tokens [g, N, d], weights [E, g, N].
-    const N = K * T;
-    const tokens = x
-      .reshape([K, g, T, d])
-      .transpose([1, 0, 2, 3])
-      .reshape([g, N, d]) as tf.Tensor3D;
+    // Merge: m[e, n, :] = sum_i w[n, i, e] x[n, i, :] for every group n = k*T + t -> [E, N, d].
+    const mix = fastProducts() ? batchedMixing(x, weights, g) : channelMixing(x, weights, g);
+    const mixes = mix.merge();
 
-    // Merge: m[e, n, :] = sum_i w[n, i, e] x[n, i, :]   -> [E, N, d], expert-major
-    const mixes = channelMatMul(weights.transpose([2, 1, 0]) as tf.Tensor3D, tokens);
+    // Emit: out[i, :] = sum_e w[n, i, e] y[e, n, :], back to [B, T, d].
+    const y = mix.emit(this.experts(mixes));
 
-    // Experts: each runs two plain 2-D products on its N mixes.
+    const out: FfnOutput = { y, stats: mixStats(weights, logits, g) };
+    if (options.capture) out.mixWeights = weights.reshape([K, T, g, E]) as tf.Tensor4D;
+    return out;
+  }
+
+  /**
+   * y_e = ReLU(m_e W1[e]) W2[e] for mixes [E, N, d] -> [E, N, d]: one batched product per layer
+   * where those are fast (the weights stacked per step), else two plain 2-D products per expert.
+   */
+  private experts(mixes: tf.Tensor3D): tf.Tensor3D {
+    if (fastProducts()) {
+      const w1 = stackRows(this.w1) as tf.Tensor3D; // [E, d, f]
+      const w2 = stackRows(this.w2) as tf.Tensor3D; // [E, f, d]
+      return tf.matMul(tf.relu(tf.matMul(mixes, w1)), w2);
+    }
     const results = unstackRows(mixes).map((m, e) =>
       linear(
         tf.relu(linear(m as tf.Tensor2D, this.w1[e] as tf.Tensor2D)),
         this.w2[e] as tf.Tensor2D,
       ),
     );
-    const expertOut = stackRows(results) as tf.Tensor3D; // [E, N, d]
-
-    // Emit: out[i, n, :] = sum_e w[n, i, e] y[e, n, :]   -> [g, N, d], then back to [B, T, d]
-    const emitted = channelMatMul(weights.transpose([1, 2, 0]) as tf.Tensor3D, expertOut);
-    const y = emitted
-      .reshape([g, K, T, d])
-      .transpose([1, 0, 2, 3])
-      .reshape([B, T, d]) as tf.Tensor3D;
-
-    const out: FfnOutput = { y, stats: mixStats(weights, logits, g) };
-    if (options.capture) out.mixWeights = weights.reshape([K, T, g, E]) as tf.Tensor4D;
-    return out;
+    return stackRows(results) as tf.Tensor3D;
   }
+}
+
+interface Mixing {
+  /** -> [E, N, d] */
+  merge(): tf.Tensor3D;
+  /** expert results [E, N, d] -> y [B, T, d] */
+  emit(results: tf.Tensor3D): tf.Tensor3D;
+}
+
+/** Batched matMul per group in [N, g, .] (w^T as a transpose flag): where those are fast. */
+function batchedMixing(x: tf.Tensor3D, weights: tf.Tensor3D, g: number): Mixing {
+  const [B, T, d] = x.shape;
+  return {
+    merge: () => tf.matMul(weights, toGroups(x, g), true).transpose([1, 0, 2]) as tf.Tensor3D,
+    emit: (results) =>
+      tf
+        .matMul(weights, results.transpose([1, 0, 2])) // [N, g, d]
+        .reshape([B / g, T, g, d])
+        .transpose([0, 2, 1, 3])
+        .reshape([B, T, d]) as tf.Tensor3D,
+  };
+}
+
+/** channelMatMul's layout (n as the channel; see ops.ts): depthwise convolutions on plain wasm. */
+function channelMixing(x: tf.Tensor3D, weights: tf.Tensor3D, g: number): Mixing {
+  const [B, T, d] = x.shape;
+  const K = B / g;
+  const N = K * T;
+  // tokens [g, N, d], weights [E, g, N]
+  const tokens = x.reshape([K, g, T, d]).transpose([1, 0, 2, 3]).reshape([g, N, d]) as tf.Tensor3D;
+  return {
+    merge: () => channelMatMul(weights.transpose([2, 1, 0]) as tf.Tensor3D, tokens),
+    emit: (results) =>
+      channelMatMul(weights.transpose([1, 2, 0]) as tf.Tensor3D, results) // [g, N, d]
+        .reshape([g, K, T, d])
+        .transpose([1, 0, 2, 3])
+        .reshape([B, T, d]) as tf.Tensor3D,
+  };
 }
 
 /** [B, T, c] -> [K*T, g, c]: row b = k*g + i goes to group (k, t), slot i. */

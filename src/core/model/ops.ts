@@ -11,8 +11,26 @@
  * - sums over a leading axis: transpose first. `sumRows`.
  * - 5-D transposes: ~100x slower than 4-D ones (callers keep to 4-D).
  * Each op computes exactly what the tfjs op it replaces computes (test/core/ops.test.ts).
+ *
+ * With native kernels (BLAS on the wasm heap, src/services/native-kernels.ts) wasm's batched and
+ * transposed products are as fast as any: `fastProducts()` is then true and the layers use
+ * plain (batched) matMul with transpose flags instead of the workarounds above.
  */
 import * as tf from '@tensorflow/tfjs';
+
+/** The tfjs flag that is true while native kernels serve the wasm backend. */
+export const NATIVE_KERNELS_FLAG = 'MOT_NATIVE_KERNELS';
+tf.env().registerFlag(NATIVE_KERNELS_FLAG, () => false);
+
+/** Whether the native kernels serve the current backend (wasm). */
+export function nativeKernels(): boolean {
+  return tf.getBackend() === 'wasm' && tf.env().getBool(NATIVE_KERNELS_FLAG);
+}
+
+/** Whether batched / transposed matMul is fast on the current backend (all but plain wasm). */
+export function fastProducts(): boolean {
+  return tf.getBackend() !== 'wasm' || nativeKernels();
+}
 
 type Save = tf.GradSaveFunc;
 type GradResult<T extends tf.Tensor> = {
@@ -31,12 +49,17 @@ export function customOp<T extends tf.Tensor>(
 }
 
 /**
- * y[n, o] = x[n, i] @ w[i, o], with dx = dy @ w^T and dw = x^T @ dy as plain 2-D products.
- * wasm transposes a tall matrix at a cost that grows with its width, so dw transposes the
- * narrower of x and dy: when x is wider (the [N, 4d] hidden layer of an FFN), dw = (dy^T @ x)^T,
- * whose last transpose is only [o, i].
+ * y[n, o] = x[n, i] @ w[i, o]. Where transposed products are fast, tf.matMul (its gradient folds
+ * the transposes into the products' flags). On plain wasm, dx = dy @ w^T and dw = x^T @ dy as
+ * plain 2-D products after explicit transposes. wasm transposes a tall matrix at a cost that
+ * grows with its width, so dw transposes the narrower of x and dy: when x is wider (the [N, 4d]
+ * hidden layer of an FFN), dw = (dy^T @ x)^T, whose last transpose is only [o, i].
  */
-export const linear = customOp(([x, w], save) => {
+export function linear(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  return fastProducts() ? tf.matMul(x, w) : explicitLinear(x, w);
+}
+
+const explicitLinear = customOp(([x, w], save) => {
   save([x, w]);
   return {
     value: tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D),
@@ -61,18 +84,14 @@ export const linear = customOp(([x, w], save) => {
  * tf.depthwiseConv2d (XNNPACK, one group per channel n) computes the same sums 3-5x faster: with
  * input [1, M, K, N] and filter [1, K, N, P], a 'valid' convolution gives
  * out[0, m, 0, n*P + p] = sum_k a[m, k, n] b[k, n, p], which is `out` reshaped. Its gradients are
- * again such products (written out below: wasm has no kernel for the depthwise backprops). Other
- * backends have a good batched matMul and use it.
+ * again such products (written out below: wasm has no kernel for the depthwise backprops). For
+ * plain wasm only: where batched matMul is fast (`fastProducts`), the layers call it directly.
  */
 export function channelMatMul(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
-  if (tf.getBackend() !== 'wasm') {
-    const product = tf.matMul(a.transpose([2, 0, 1]), b.transpose([1, 0, 2])); // [N, M, P]
-    return product.transpose([1, 0, 2]);
-  }
   return convChannelMatMul(a, b);
 }
 
-/** channelMatMul as convolutions on any backend (the wasm path); exported for tests. */
+/** channelMatMul's convolutions, on any backend; exported for tests. */
 export const convChannelMatMul = customOp(([a, b], save) => {
   save([a, b]);
   return {

@@ -4,7 +4,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config';
-import { withTensorScope } from '../model/ops';
+import { nativeKernels, withTensorScope } from '../model/ops';
+
+/**
+ * Kernels the native addon adds to the wasm backend (src/services/native-kernels.ts): sum(x^2)
+ * of one tensor, and the whole update of one parameter in one pass (what `apply` computes below
+ * in a dozen kernels). Inputs p, m, v, g; attrs.settings [b1, a1, b2, a2, stepScale, eps, decay].
+ */
+export const SUM_SQUARES_KERNEL = 'MotSumSquares';
+export const ADAMW_KERNEL = 'MotAdamW';
 
 export type AdamSettings = Pick<
   TrainConfig,
@@ -33,6 +41,7 @@ export class AdamW {
     this.step += 1;
     const correction1 = 1 - beta1 ** this.step;
     const rootCorrection2 = Math.sqrt(1 - beta2 ** this.step);
+    if (nativeKernels()) return this.applyFused(grads, learningRate, correction1, rootCorrection2);
     return withTensorScope(() => {
       const names = [...this.params.keys()];
       const squares = names.map((name) => grads[name].square()); // for the norm and for v
@@ -55,6 +64,48 @@ export class AdamW {
         const decay = p.rank >= 2 ? 1 - learningRate * weightDecay : 1;
         p.assign((decay === 1 ? p : p.mul(decay)).sub(step));
       });
+      return norm;
+    });
+  }
+
+  /** `apply` with the native kernels: the same arithmetic, two kernels per parameter. */
+  private applyFused(
+    grads: Record<string, tf.Tensor>,
+    learningRate: number,
+    correction1: number,
+    rootCorrection2: number,
+  ): number {
+    const { beta1, beta2, epsilon, weightDecay, gradClip } = this.settings;
+    return withTensorScope(() => {
+      const names = [...this.params.keys()];
+      const engine = tf.engine();
+      const squares = names.map((name) => engine.runKernel(SUM_SQUARES_KERNEL, { x: grads[name] }));
+      const norm = Math.sqrt(tf.addN(squares as tf.Tensor[]).dataSync()[0]);
+      const clip = gradClip > 0 && norm > gradClip ? gradClip / norm : 1;
+      const stepScale = (learningRate * rootCorrection2) / correction1;
+      for (const name of names) {
+        const p = this.params.get(name)!;
+        const m = this.firstMoments.get(name)!;
+        const v = this.secondMoments.get(name)!;
+        const decay = p.rank >= 2 ? 1 - learningRate * weightDecay : 1;
+        const settings = [
+          beta1,
+          (1 - beta1) * clip,
+          beta2,
+          (1 - beta2) * clip * clip,
+          stepScale,
+          epsilon * rootCorrection2,
+          decay,
+        ];
+        const [p2, m2, v2] = engine.runKernel(
+          ADAMW_KERNEL,
+          { p, m, v, g: grads[name] },
+          { settings },
+        ) as tf.Tensor[];
+        m.assign(m2);
+        v.assign(v2);
+        p.assign(p2);
+      }
       return norm;
     });
   }

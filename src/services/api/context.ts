@@ -16,6 +16,8 @@ export interface ApiContext {
   readonly memoryLimitBytes: number;
   /** The desktop app's open-file dialog (absent in browser mode); null when the user cancels. */
   readonly pickDatasetFile?: () => Promise<string | null>;
+  /** The desktop app's folder dialog for attachFolder (absent in browser mode). */
+  readonly pickRunFolder?: () => Promise<string | null>;
 }
 
 /** The run's record; throws `not_found` (via StoreError) for an unknown id. */

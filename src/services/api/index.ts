@@ -4,6 +4,7 @@
  */
 import type { MethodName } from '../../core/api/contract';
 import type { Handler } from './context';
+import { attachFolder } from './attach';
 import { pauseRun, resumeRun, startRun, stopRun } from './control';
 import { estimateConfig } from './estimate';
 import { forkRun } from './fork';
@@ -41,6 +42,7 @@ export const HANDLERS: { [M in MethodName]: Handler<M> } = {
   cancelGeneration,
   listDatasets,
   importDataset,
+  attachFolder,
   listPresets,
   estimateConfig,
   backendInfo,

@@ -33,8 +33,12 @@ export interface ProcessChannel<Send, Receive> {
 /** One running training process. */
 export type TrainerChannel = ProcessChannel<ParentMessage, ChildMessage>;
 
-/** Starts one training process running `src/services/run-manager/trainer-process.ts` (or its build). */
-export type TrainerLauncher = () => TrainerChannel;
+/**
+ * Starts one training process for `runId`: the tfjs launchers run
+ * `src/services/run-manager/trainer-process.ts` (or its build) and ignore the id; the engine
+ * seam (src/services/engines/engine-launcher.ts) reads the run's backend to pick an engine.
+ */
+export type TrainerLauncher = (runId?: string) => TrainerChannel;
 
 /** A cheap shape check of what a worker sends (both ends are our code; this drops strays). */
 export type MessageGuard<T> = (value: unknown) => value is T;

@@ -162,7 +162,7 @@ export class RunManager {
   private launch(runId: string): void {
     let run: ActiveRun;
     try {
-      run = new ActiveRun(runId, this.options.launcher());
+      run = new ActiveRun(runId, this.options.launcher(runId));
     } catch (error) {
       const message = `could not start a training process: ${errorMessage(error)}`;
       void this.update(runId, { status: 'failed', error: message }).catch(() => {});

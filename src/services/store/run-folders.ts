@@ -67,8 +67,9 @@ export async function scanRunFolders(
     throw error;
   }
   for (const entry of entries) {
-    if (!entry.isDirectory()) continue;
     const full = path.join(runsDir, entry.name);
+    // A link to a folder is an attached run (src/services/engines/attach.ts).
+    if (!entry.isDirectory() && !(entry.isSymbolicLink() && (await isFolder(full)))) continue;
     if (isRunId(entry.name)) {
       const record = await readRunFile(full, entry.name);
       if (record === undefined) scan.unreadable.push(entry.name);
@@ -115,6 +116,10 @@ export async function readRunFile(runDir: string, id: string): Promise<RunRecord
   } catch {
     return undefined;
   }
+}
+
+async function isFolder(target: string): Promise<boolean> {
+  return (await fs.stat(target).catch(() => undefined))?.isDirectory() ?? false;
 }
 
 async function isOlderThan(target: string, cutoffMs: number): Promise<boolean> {

@@ -1,0 +1,26 @@
+{
+  "targets": [
+    {
+      "target_name": "mot_native",
+      "sources": ["src/addon.c", "src/transpose.c"],
+      "cflags": ["-O3", "-std=c11", "-ffp-contract=off"],
+      "conditions": [
+        ["OS=='linux'", {
+          "defines": ["MOT_OPENBLAS"],
+          "include_dirs": ["/usr/include/openblas", "/usr/include/x86_64-linux-gnu", "/usr/include/aarch64-linux-gnu"],
+          "libraries": ["-lopenblas", "-lm"]
+        }],
+        ["OS=='mac'", {
+          "defines": ["MOT_ACCELERATE", "ACCELERATE_NEW_LAPACK"],
+          "libraries": ["-framework Accelerate"],
+          "xcode_settings": {"OTHER_CFLAGS": ["-O3"]}
+        }],
+        ["OS=='win'", {
+          "defines": ["MOT_OPENBLAS"],
+          "include_dirs": ["<!(node -p \"process.env.OPENBLAS_DIR || 'C:/OpenBLAS'\")/include"],
+          "libraries": ["<!(node -p \"process.env.OPENBLAS_DIR || 'C:/OpenBLAS'\")/lib/libopenblas.lib"]
+        }]
+      ]
+    }
+  ]
+}

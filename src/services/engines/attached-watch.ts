@@ -1,0 +1,121 @@
+/**
+ * Attached run folders (attach.ts) grow while something else trains them: a cluster job writing
+ * through a synced folder, a torchrun on this machine. Nothing reports those steps, so the
+ * workbench polls: every few seconds, for each attached run that is not training here, the new
+ * complete lines of metrics.jsonl become a `runProgress` event (the Monitor draws them live) and
+ * the run's record follows (last step, tokens, best validation loss, completed at the last step).
+ */
+import { closeSync, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
+import path from 'node:path';
+import type { EvalRecord, MetricRecord } from '../../core/train/metrics';
+import type { Emit } from '../events';
+import type { RunPatch, RunStore } from '../store';
+
+export const ATTACHED_POLL_MS = 3000;
+
+export class AttachedRunWatcher {
+  /** Bytes of metrics.jsonl already seen, per run. */
+  private readonly offsets = new Map<string, number>();
+  private readonly timer: ReturnType<typeof setInterval>;
+  private polling = false;
+
+  constructor(
+    private readonly store: RunStore,
+    private readonly emit: Emit,
+    /** True while this process trains the run (its own progress events cover it). */
+    private readonly isTraining: (runId: string) => boolean,
+    intervalMs = ATTACHED_POLL_MS,
+  ) {
+    this.timer = setInterval(() => void this.poll(), intervalMs);
+    this.timer.unref();
+  }
+
+  /** One pass over the attached runs; exposed for tests. */
+  async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      for (const run of this.store.list()) {
+        if (!isLink(this.store.runDir(run.id)) || this.isTraining(run.id)) continue;
+        const records = this.newRecords(run.id);
+        if (records.length === 0) continue;
+        this.emit('runProgress', { runId: run.id, records });
+        await this.store.update(run.id, this.patchFor(run.id, records)).catch(() => {});
+      }
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Complete lines appended since the last look (the first look only marks the place). */
+  private newRecords(runId: string): MetricRecord[] {
+    const file = path.join(this.store.runDir(runId), 'metrics.jsonl');
+    let fd: number;
+    try {
+      fd = openSync(file, 'r');
+    } catch {
+      this.offsets.set(runId, 0); // not written yet: everything it gets is new
+      return [];
+    }
+    try {
+      const size = fstatSync(fd).size;
+      const from = this.offsets.get(runId);
+      if (from === undefined || size < from) {
+        this.offsets.set(runId, size); // first sight, or rewritten (a resume truncated it)
+        return [];
+      }
+      const bytes = Buffer.alloc(size - from);
+      readSync(fd, bytes, 0, bytes.length, from);
+      const text = bytes.toString('utf8');
+      const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+      this.offsets.set(runId, from + Buffer.byteLength(complete));
+      return complete
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .flatMap((line) => {
+          try {
+            return [JSON.parse(line) as MetricRecord];
+          } catch {
+            return [];
+          }
+        });
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private patchFor(runId: string, records: MetricRecord[]): RunPatch {
+    const record = this.store.get(runId);
+    const last = records.at(-1)!;
+    const evals = records.filter((r): r is EvalRecord => r.type === 'eval');
+    const best = Math.min(
+      record.bestValidationLoss ?? Infinity,
+      ...evals.map((e) => e.validationLoss),
+    );
+    let steps = Infinity;
+    try {
+      steps = (this.store.readConfig(runId) as { train: { steps: number } }).train.steps;
+    } catch {
+      // An unreadable config leaves the status alone.
+    }
+    return {
+      lastStep: last.step,
+      tokensSeen: last.tokens,
+      elapsedMs: last.elapsedMs,
+      ...(Number.isFinite(best) && { bestValidationLoss: best }),
+      ...(last.step >= steps && { status: 'completed' as const }),
+    };
+  }
+}
+
+function isLink(dir: string): boolean {
+  try {
+    return lstatSync(dir).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,267 @@
+/**
+ * Native kernels for tfjs-backend-wasm: the optional addon in native/ (N-API, on the platform's
+ * BLAS) computes matMul (2-D and batched, transpose flags folded into sgemm) and transpose
+ * directly on the wasm heap, in place of the wasm backend's own kernels, and adds two for AdamW
+ * (src/core/train/adamw.ts: the sum of squares, and the whole update in one pass). Registered
+ * over the 'wasm' kernels only when the addon loads; `setNativeKernels(false)` puts the
+ * originals back.
+ * While they are on, the tfjs flag MOT_NATIVE_KERNELS is true, so src/core picks the layouts
+ * these kernels are fast for (batched matMul instead of depthwise convolutions).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { NATIVE_KERNELS_FLAG } from '../core/model/ops';
+import { ADAMW_KERNEL, SUM_SQUARES_KERNEL } from '../core/train/adamw';
+
+interface NativeAddon {
+  gemm(
+    heap: ArrayBuffer,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    strideA: number,
+    transposeA: boolean,
+    b: number,
+    strideB: number,
+    transposeB: boolean,
+    out: number,
+  ): void;
+  transpose(heap: ArrayBuffer, x: number, out: number, dims: number[], perm: number[]): void;
+  sumSquares(heap: ArrayBuffer, x: number, count: number): number;
+  adamw(
+    heap: ArrayBuffer,
+    count: number,
+    p: number,
+    m: number,
+    v: number,
+    g: number,
+    outP: number,
+    outM: number,
+    outV: number,
+    settings: number[],
+  ): void;
+  setThreads(n: number): void;
+  info(): { blas: string; threads: number };
+}
+
+/** The parts of tfjs-backend-wasm's BackendWasm these kernels use. */
+interface WasmBackend {
+  wasm: { HEAPU8: Uint8Array };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } };
+  makeOutput(
+    shape: number[],
+    dtype: tf.DataType,
+    memoryOffset?: number,
+    values?: Float32Array,
+  ): tf.TensorInfo;
+}
+
+type KernelArgs = {
+  inputs: Record<string, tf.TensorInfo>;
+  backend: WasmBackend;
+  attrs: Record<string, unknown>;
+};
+
+const KERNELS = ['BatchMatMul', 'Transpose'] as const;
+
+let addon: NativeAddon | null | undefined;
+let loadError = '';
+const originals = new Map<string, tf.KernelConfig>();
+
+/** The addon, built by `npm install` (scripts/build-native.mjs); null with a reason if absent. */
+export function nativeAddon(): { addon: NativeAddon | null; reason: string } {
+  if (addon === undefined) {
+    const file = addonPath();
+    if (process.env.MOT_NATIVE === '0') {
+      addon = null;
+      loadError = 'native kernels turned off by MOT_NATIVE=0';
+    } else if (!file) {
+      addon = null;
+      loadError = `native kernels are not built (${buildError() ?? 'run npm run build:native'})`;
+    } else {
+      try {
+        addon = createRequire(import.meta.url)(file) as NativeAddon;
+        // One BLAS thread: a step's products are small, and the other cores belong to other
+        // runs or data-parallel workers. MOT_BLAS_THREADS overrides.
+        addon.setThreads(Number(process.env.MOT_BLAS_THREADS ?? 1));
+      } catch (error) {
+        addon = null;
+        loadError = `native kernels failed to load: ${(error as Error).message.split('\n')[0]}`;
+      }
+    }
+  }
+  return { addon, reason: loadError };
+}
+
+/** native/build/<file>, looked for from src/services and from a bundle in out/. */
+function buildFile(name: string): string | null {
+  for (const up of ['../..', '../../..']) {
+    const file = fileURLToPath(new URL(`${up}/native/build/${name}`, import.meta.url));
+    if (existsSync(file)) return file;
+  }
+  return null;
+}
+
+function addonPath(): string | null {
+  return buildFile('Release/mot_native.node');
+}
+
+/** Why scripts/build-native.mjs could not build the addon, as it wrote it down. */
+function buildError(): string | null {
+  const file = buildFile('error.txt');
+  return file ? readFileSync(file, 'utf8').trim() : null;
+}
+
+/**
+ * Turns the native kernels on or off for the wasm backend (which must be registered). Returns a
+ * description of what now runs, or throws when `on` is asked and the addon is unavailable.
+ */
+export function setNativeKernels(on: boolean): string {
+  if (!on) {
+    for (const [name, config] of originals) {
+      tf.unregisterKernel(name, 'wasm');
+      tf.registerKernel(config);
+    }
+    originals.clear();
+    tf.env().set(NATIVE_KERNELS_FLAG, false);
+    return 'wasm kernels';
+  }
+  const { addon: native, reason } = nativeAddon();
+  if (!native) throw new Error(reason);
+  if (originals.size === 0) {
+    for (const name of KERNELS) {
+      const original = tf.getKernel(name, 'wasm');
+      if (!original) throw new Error(`tfjs-backend-wasm has no ${name} kernel to replace`);
+      originals.set(name, original);
+      tf.unregisterKernel(name, 'wasm');
+    }
+    tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: batchMatMul });
+    tf.registerKernel({ kernelName: 'Transpose', backendName: 'wasm', kernelFunc: transpose });
+    for (const [kernelName, kernelFunc] of [
+      [SUM_SQUARES_KERNEL, sumSquares],
+      [ADAMW_KERNEL, adamwUpdate],
+    ] as const)
+      if (!tf.getKernel(kernelName, 'wasm'))
+        tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
+  }
+  tf.env().set(NATIVE_KERNELS_FLAG, true);
+  return `native ${KERNELS.join(', ')} on ${native.info().blas.split(' ')[0]}`;
+}
+
+export function nativeKernelsOn(): boolean {
+  return originals.size > 0;
+}
+
+function offset(backend: WasmBackend, t: tf.TensorInfo): number {
+  return backend.dataIdMap.get(t.dataId).memoryOffset;
+}
+
+function original(name: string, args: KernelArgs): tf.TensorInfo {
+  return (originals.get(name)!.kernelFunc as (a: KernelArgs) => tf.TensorInfo)(args);
+}
+
+/** out[..., m, n] = op(a)[..., m, k] @ op(b)[..., k, n]; one batch side may be a single matrix. */
+const batchMatMul = ((args: KernelArgs) => {
+  const { inputs, backend, attrs } = args;
+  const { a, b } = inputs;
+  const transposeA = attrs.transposeA === true;
+  const transposeB = attrs.transposeB === true;
+  const [ra, rb] = [a.shape.length, b.shape.length];
+  const outerA = a.shape.slice(0, -2);
+  const outerB = b.shape.slice(0, -2);
+  const batchA = size(outerA);
+  const batchB = size(outerB);
+  const sameOuter = outerA.length === outerB.length && outerA.every((n, i) => n === outerB[i]);
+  if (
+    a.dtype !== 'float32' ||
+    b.dtype !== 'float32' ||
+    (!sameOuter && batchA !== 1 && batchB !== 1)
+  )
+    return original('BatchMatMul', args); // general broadcasting: the wasm kernel
+  const m = a.shape[transposeA ? ra - 1 : ra - 2];
+  const k = a.shape[transposeA ? ra - 2 : ra - 1];
+  const kB = b.shape[transposeB ? rb - 1 : rb - 2];
+  const n = b.shape[transposeB ? rb - 2 : rb - 1];
+  if (k !== kB)
+    throw new Error(
+      `Error in matMul: inner shapes (${k}) and (${kB}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`,
+    );
+  const outer = batchA >= batchB ? outerA : outerB;
+  const batch = Math.max(batchA, batchB);
+  const out = backend.makeOutput([...outer, m, n], 'float32'); // may grow the heap: read it after
+  addon!.gemm(
+    backend.wasm.HEAPU8.buffer as ArrayBuffer,
+    batch,
+    m,
+    n,
+    k,
+    offset(backend, a),
+    batchA === 1 ? 0 : m * k,
+    transposeA,
+    offset(backend, b),
+    batchB === 1 ? 0 : k * n,
+    transposeB,
+    offset(backend, out),
+  );
+  return out;
+}) as unknown as tf.KernelFunc;
+
+/** x.transpose(perm) for 4-byte dtypes; others (bool) go to the wasm kernel. */
+const transpose = ((args: KernelArgs) => {
+  const { inputs, backend, attrs } = args;
+  const { x } = inputs;
+  const perm = attrs.perm as number[];
+  if ((x.dtype !== 'float32' && x.dtype !== 'int32') || x.shape.length > 8)
+    return original('Transpose', args);
+  const out = backend.makeOutput(
+    perm.map((p) => x.shape[p]),
+    x.dtype,
+  );
+  addon!.transpose(
+    backend.wasm.HEAPU8.buffer as ArrayBuffer,
+    offset(backend, x),
+    offset(backend, out),
+    x.shape,
+    perm,
+  );
+  return out;
+}) as unknown as tf.KernelFunc;
+
+/** sum(x^2) of a float32 tensor, as a scalar. */
+const sumSquares = ((args: KernelArgs) => {
+  const { inputs, backend } = args;
+  const { x } = inputs;
+  const heap = backend.wasm.HEAPU8.buffer as ArrayBuffer;
+  const sum = addon!.sumSquares(heap, offset(backend, x), size(x.shape));
+  return backend.makeOutput([], 'float32', undefined, new Float32Array([sum]));
+}) as unknown as tf.KernelFunc;
+
+/** One AdamW update of a parameter in one pass: [p', m', v'] (attrs.settings: see addon.c). */
+const adamwUpdate = ((args: KernelArgs) => {
+  const { inputs, backend, attrs } = args;
+  const { p, m, v, g } = inputs;
+  const outs = [p, m, v].map((t) => backend.makeOutput(t.shape, 'float32'));
+  addon!.adamw(
+    backend.wasm.HEAPU8.buffer as ArrayBuffer,
+    size(p.shape),
+    ...([p, m, v, g, ...outs].map((t) => offset(backend, t)) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ]),
+    attrs.settings as number[],
+  );
+  return outs;
+}) as unknown as tf.KernelFunc;
+
+function size(shape: number[]): number {
+  return shape.reduce((p, n) => p * n, 1);
+}
