@@ -10,7 +10,12 @@ import {
   inapplicableReason,
 } from '../../src/renderer/src/lib/config-fields';
 import { setPath } from '../../src/renderer/src/lib/config-paths';
-import { formatPassCount, passesSoFar, plannedPasses } from '../../src/renderer/src/lib/run-passes';
+import {
+  formatPassCount,
+  passesSoFar,
+  plannedPasses,
+  tokenBudget,
+} from '../../src/renderer/src/lib/run-passes';
 import { budgetAxisIsLog } from '../../src/renderer/src/lib/study-gaps';
 
 const spec = <T extends { path: string }>(list: T[], path: string): T => {
@@ -77,6 +82,7 @@ describe('passes over the training split', () => {
   it('plans steps · B · T over the split', () => {
     const c = BASE_CONFIG;
     const budget = c.train.steps * c.train.batchSize * c.model.contextLength;
+    expect(tokenBudget(c)).toBe(budget);
     expect(plannedPasses(c, budget / 2)).toBe(2);
     expect(plannedPasses(c, undefined)).toBeNull();
   });

@@ -14,11 +14,15 @@ export function passesSoFar(
   return split && split > 0 ? record.tokensSeen / split : null;
 }
 
-/** Passes the whole token budget makes: steps · B · T / training-split tokens. */
+/** The run's token budget: steps · B · T. */
+export function tokenBudget(config: RunConfig): number {
+  return config.train.steps * config.train.batchSize * config.model.contextLength;
+}
+
+/** Passes the whole token budget makes over the training split. */
 export function plannedPasses(config: RunConfig, trainSplitTokens?: number): number | null {
   if (!trainSplitTokens || trainSplitTokens <= 0) return null;
-  const budget = config.train.steps * config.train.batchSize * config.model.contextLength;
-  return budget / trainSplitTokens;
+  return tokenBudget(config) / trainSplitTokens;
 }
 
 /** "2.2 passes", "1 pass", "<0.01 passes". */
