@@ -5,7 +5,9 @@ import type { TrainRecord } from '../../core/train/metrics';
 import { selectBackend } from '../../services/backends';
 import { loadCorpus } from '../../services/corpora';
 import { readRunConfig } from '../../services/run-data';
-import { RunStore, resolveDataDir } from '../../services/store';
+import { recoverInterruptedRuns } from '../../services/interrupted';
+import { type RunStore, describeOwner, resolveDataDir } from '../../services/store';
+import { openStore } from '../store';
 import { trainStoredRun } from '../../services/training';
 import { backendFlag, numberFlag, parse, requireFlag, UsageError } from '../args';
 import { readJsonFile } from '../files';
@@ -29,7 +31,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const dataDir = resolveDataDir(values['data-dir']);
   loadCorpus(config.data.corpus, dataDir);
 
-  const store = await RunStore.open(dataDir);
+  const store = await openStore(dataDir);
   const run = await store.create({
     name: config.name,
     config,
@@ -42,14 +44,15 @@ export async function trainCommand(argv: string[]): Promise<void> {
 export async function resumeCommand(argv: string[]): Promise<void> {
   const { values } = parse(argv, { run: { type: 'string' }, 'data-dir': { type: 'string' } });
   const runId = requireFlag(values.run, 'run');
-  const store = await RunStore.open(resolveDataDir(values['data-dir']));
+  const store = await openStore(resolveDataDir(values['data-dir']));
+  // A run whose trainer was killed is still marked running: its dead owner makes it interrupted.
+  await recoverInterruptedRuns(store);
   const record = store.get(runId);
   if (record.status === 'completed')
     throw new Error(`run ${runId} already completed all its steps`);
-  if (record.status === 'running')
-    throw new Error(
-      `run ${runId} is marked running; if no process trains it, it was interrupted: reopen the app or server to mark it so`,
-    );
+  const owner = store.owners.liveOwner(runId);
+  if (owner !== undefined)
+    throw new Error(`run ${runId} is being trained by ${describeOwner(owner)}: stop it there first`);
   const config = readRunConfig(store, runId);
   await trainWithProgress(store, runId, config, true);
 }
@@ -76,6 +79,8 @@ function buildConfig(values: {
 
 /**
  * Trains with a progress line about once a second; Ctrl-C stops after the step with a checkpoint.
+ * This process claims the run first (refused, naming the owner, if a live process trains it) and
+ * gives it up at the end; should another process ever take it over, training stops.
  * Prints the JSON summary on stdout unless `printResult` is false (a study prints its report
  * instead); returns whether the run completed (false: stopped by a signal).
  */
@@ -93,6 +98,12 @@ export async function trainWithProgress(
     progress('stopping after this step (a final checkpoint is written)...');
     stopTrainer?.();
   };
+  let lost = false;
+  await store.owners.claim(runId, 'mot train', () => {
+    lost = true;
+    progress(`mot: another process took over run ${runId}; stopping without writing more`);
+    stopTrainer?.();
+  });
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const print = (r: TrainRecord) => {
@@ -108,8 +119,8 @@ export async function trainWithProgress(
   try {
     const summary = await trainStoredRun(store, runId, {
       resume,
-      // The CLI owns the catalog while it trains in-process.
-      updateRecord: (patch) => store.update(runId, patch),
+      // The CLI owns the run while it trains it in-process (nothing more once it lost it).
+      updateRecord: async (patch) => (lost ? undefined : store.update(runId, patch)),
       hooks: {
         onStart: ({ backend, fromStep, trainer }) => {
           startStep = fromStep;
@@ -138,5 +149,6 @@ export async function trainWithProgress(
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await store.owners.release(runId);
   }
 }

@@ -1,6 +1,6 @@
 /** Starting and steering runs: the queue and training processes belong to the run manager. */
 import { WorkbenchError } from '../../core/api/contract';
-import type { RunStatus } from '../store';
+import { type RunStatus, describeOwner } from '../store';
 import { type Handler, isBusy, requireRun } from './context';
 
 /** Statuses a run may be (re)started from; it resumes from its last checkpoint when it has one. */
@@ -12,6 +12,14 @@ export const startRun: Handler<'startRun'> = async (context, { runId }) => {
     throw new WorkbenchError(
       'conflict',
       `run ${runId} already completed its ${record.lastStep} steps: fork it with more train.steps to continue`,
+    );
+  }
+  const { manager, store } = context;
+  const owner = store.owners.liveOwner(runId);
+  if (owner !== undefined && !manager.isActive(runId) && !manager.isQueued(runId)) {
+    throw new WorkbenchError(
+      'conflict',
+      `run ${runId} is being trained by ${describeOwner(owner)}: stop it there first`,
     );
   }
   if (!STARTABLE.has(record.status) || isBusy(context, record))

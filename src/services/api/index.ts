@@ -8,7 +8,7 @@ import { pauseRun, resumeRun, startRun, stopRun } from './control';
 import { estimateConfig } from './estimate';
 import { forkRun } from './fork';
 import { generate } from './generation';
-import { backendInfo, importDataset, listDatasets, listPresets } from './info';
+import { backendInfo, importDataset, listDatasets, listPresets, storeNotices } from './info';
 import { exportMetrics, readLog, readMetrics, readSnapshot } from './metrics';
 import { createRun, deleteRun, getRun, listRuns, updateRun } from './runs';
 import { createStudy, deleteStudy, getStudy, listStudies } from './studies';
@@ -43,6 +43,7 @@ export const HANDLERS: { [M in MethodName]: Handler<M> } = {
   listPresets,
   estimateConfig,
   backendInfo,
+  storeNotices,
   createStudy,
   listStudies,
   getStudy,

@@ -58,3 +58,6 @@ export const listPresets: Handler<'listPresets'> = async () =>
 
 export const backendInfo: Handler<'backendInfo'> = async () =>
   (await probeBackends()).map(({ name, available, detail }) => ({ name, available, detail }));
+
+export const storeNotices: Handler<'storeNotices'> = async ({ store }) =>
+  store.notices.map((notice) => ({ ...notice }));

@@ -5,6 +5,10 @@
  * changes. A process that dies without reporting (SIGKILL, a native abort, out of memory) fails
  * its run with what it left on stderr, and nothing else.
  *
+ * Ownership: a run is claimed for this process (store.owners) when it is queued and released
+ * once its final status is written, so no other process trains it meanwhile; a run another
+ * live process owns cannot be queued here.
+ *
  * A paused run keeps its process (and its slot): pause holds the model and optimizer state in
  * memory, which is what makes resume exact without a checkpoint.
  */
@@ -23,6 +27,8 @@ export interface RunManagerOptions {
   stopGraceMs: number;
   /** How long close() waits for each run to stop before it kills the process. */
   shutdownGraceMs: number;
+  /** What this process is, for other processes' messages about the runs it owns. */
+  ownerRole?: string;
 }
 
 export class RunManager {
@@ -68,7 +74,13 @@ export class RunManager {
     this.enqueuing.add(runId);
     let record: RunRecord;
     try {
-      record = await this.update(runId, { status: 'queued', error: undefined });
+      await this.store.owners.claim(runId, this.options.ownerRole ?? 'a workbench');
+      record = await this.update(runId, { status: 'queued', error: undefined }).catch(
+        async (error: unknown) => {
+          await this.store.owners.release(runId);
+          throw error;
+        },
+      );
     } finally {
       this.enqueuing.delete(runId);
     }
@@ -108,7 +120,9 @@ export class RunManager {
     const queued = this.queue.indexOf(runId);
     if (queued >= 0) {
       this.queue.splice(queued, 1);
-      return this.update(runId, { status: 'stopped' });
+      const record = await this.update(runId, { status: 'stopped' });
+      await this.store.owners.release(runId);
+      return record;
     }
     const run = this.active.get(runId);
     if (run === undefined)
@@ -125,7 +139,8 @@ export class RunManager {
    */
   async close(): Promise<void> {
     this.closing = true;
-    this.queue.length = 0;
+    // Queued runs stay `queued` on disk without an owner: the next open finds them interrupted.
+    for (const runId of this.queue.splice(0)) await this.store.owners.release(runId);
     const runs = [...this.active.values()];
     for (const run of runs) this.requestStop(run, this.options.shutdownGraceMs, 'shutdown');
     await Promise.all(runs.map((run) => run.finished));
@@ -165,10 +180,19 @@ export class RunManager {
       run = new ActiveRun(runId, this.options.launcher());
     } catch (error) {
       const message = `could not start a training process: ${errorMessage(error)}`;
-      void this.update(runId, { status: 'failed', error: message }).catch(() => {});
+      void this.update(runId, { status: 'failed', error: message })
+        .then(() => this.store.owners.release(runId))
+        .catch(() => {});
       return;
     }
     this.active.set(runId, run);
+    const { pid } = run.channel;
+    if (pid !== undefined) void run.serialize(() => this.store.owners.setTrainer(runId, pid));
+    // Taken from us (we were judged dead): stop training it and write nothing more about it.
+    this.store.owners.onLost(runId, () => {
+      run.killedFor = 'lost';
+      run.channel.kill('SIGKILL');
+    });
     void run.serialize(() => this.update(runId, { status: 'running' }));
     run.channel.onMessage((message) => this.onMessage(run, message));
     run.channel.onExit((exit) => void this.onExit(run, exit));
@@ -189,6 +213,7 @@ export class RunManager {
         this.emit('runLog', { runId, line: message.line });
         return;
       case 'patch':
+        if (run.killedFor === 'lost') return;
         void run.serialize(() => this.update(runId, this.adjust(run, message.patch)));
         return;
       case 'done':
@@ -213,6 +238,10 @@ export class RunManager {
     const { runId } = run;
     await run
       .serialize(async () => {
+        if (run.killedFor === 'lost') {
+          await this.log(runId, 'training process killed: another process took this run over');
+          return;
+        }
         if (run.reported) return;
         if (run.killedFor !== undefined) {
           // Killed by us after it did not stop in time: the last checkpoint stands.
@@ -224,6 +253,7 @@ export class RunManager {
         await this.fail(runId, describeExit(exit));
       })
       .catch(() => {});
+    if (run.killedFor !== 'lost') await this.store.owners.release(runId).catch(() => {});
     this.active.delete(runId);
     run.settle();
     this.pump();
