@@ -99,7 +99,7 @@ function parseEach(
   list.forEach((item: unknown, index) => {
     const id = isPlainObject(item) && typeof item['id'] === 'string' ? item['id'] : `#${index}`;
     const result = v.safeParse(schema, item);
-    if (!result.success) bad.push(`${what} ${id}: ${v.summarize(result.issues)}`);
+    if (!result.success) bad.push(`${what} ${id}: ${oneLine(result.issues)}`);
     else if (ids.has(id)) bad.push(`${what} ${id}: listed twice`);
     else {
       ids.add(id);
@@ -107,6 +107,11 @@ function parseEach(
     }
   });
   return kept;
+}
+
+/** Issues as one line, `field: message, ...` (valibot's summary spans several lines). */
+function oneLine(issues: readonly v.BaseIssue<unknown>[]): string {
+  return issues.map((issue) => `${v.getDotPath(issue) ?? '(record)'}: ${issue.message}`).join(', ');
 }
 
 /** Renames catalog.json to `catalog.corrupt-<UTC time>.json` so nothing in it is lost. */
