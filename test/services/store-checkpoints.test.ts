@@ -3,7 +3,14 @@
  * weights) is refused by generate and eval with a clear error, and resume falls back to the
  * newest checkpoint that verifies, saying so in the run's log (as it does for a torn metrics line).
  */
-import { appendFileSync, openSync, readFileSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import {
+  appendFileSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+  writeSync,
+  closeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunStore } from '../../src/services/store';
@@ -37,7 +44,9 @@ describe('checkpoint checksums', () => {
     const evaluated = mot(['eval', '--run', runId], dataDir);
     expect(evaluated.code).not.toBe(0);
     expect(evaluated.stderr).toMatch(/checkpoint at step 30 .* is damaged/);
-    expect(mot(['generate', '--run', runId, '--step', '20', '--prompt', 'The'], dataDir).code).toBe(0);
+    expect(mot(['generate', '--run', runId, '--step', '20', '--prompt', 'The'], dataDir).code).toBe(
+      0,
+    );
 
     // Give the run more steps to train, as if it had stopped at 30, and tear its last metric line.
     const configFile = join(runDir, 'config.json');

@@ -41,7 +41,12 @@ describe('data-dir lock', () => {
     for (const prefix of ['a', 'b'])
       for (let i = 0; i < count; i += 1) expect(settings[`${prefix}-${i}`]).toBe(i);
     expect(store.openReport.recoveredRunIds).toEqual([]);
-    expect(store.list().map((run) => run.name).sort()).toEqual(['a', 'b']);
+    expect(
+      store
+        .list()
+        .map((run) => run.name)
+        .sort(),
+    ).toEqual(['a', 'b']);
   }, 60_000);
 
   it('a writer SIGKILLed while holding the lock blocks nobody; a live one makes others wait', async () => {

@@ -82,7 +82,9 @@ describe('one trainer per run', () => {
     const runsDir = join(dataDir, 'runs');
     let runId = '';
     await until(() => {
-      runId = existsSync(runsDir) ? (readdirSync(runsDir).find((n) => !n.startsWith('.')) ?? '') : '';
+      runId = existsSync(runsDir)
+        ? (readdirSync(runsDir).find((n) => !n.startsWith('.')) ?? '')
+        : '';
       return runId !== '' && existsSync(join(runsDir, runId, 'checkpoints', 'step-00000020'));
     });
     const pid = trainer.child.pid!;

@@ -40,7 +40,12 @@ function value<T>(result: ApiResult<unknown>): T {
 const catalogPath = (dataDir: string) => join(dataDir, 'catalog.json');
 
 /** Two runs, then catalog.json edited as an older app wrote it (with a study) and one bad field. */
-async function damagedCatalog(): Promise<{ dataDir: string; bad: RunRecord; good: RunRecord; studyId: string }> {
+async function damagedCatalog(): Promise<{
+  dataDir: string;
+  bad: RunRecord;
+  good: RunRecord;
+  studyId: string;
+}> {
   const dataDir = freshDir();
   const store = await RunStore.open(dataDir);
   const bad = await store.create({ name: 'bad field', config: {}, ffnSummary: 'dense' });
@@ -74,7 +79,9 @@ describe('catalog repair', () => {
     const lines = out.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      new RegExp(`^mot: repaired catalog.json: set aside 1 damaged record \\(run ${bad.id}: .*lastStep`),
+      new RegExp(
+        `^mot: repaired catalog.json: set aside 1 damaged record \\(run ${bad.id}: .*lastStep`,
+      ),
     );
     expect(lines[0]).toMatch(/kept the original as catalog\.corrupt-.*\.json/);
     const listed = (JSON.parse(out.stdout) as RunRecord[]).map((r) => r.id).sort();
@@ -123,7 +130,10 @@ describe('damage noticed while running', () => {
     expect(runs.map((r) => r.id)).not.toContain(run.id);
     const notices = value<StoreNoticeInfo[]>(await workbench.handle('storeNotices', {}));
     expect(notices).toEqual([
-      expect.objectContaining({ kind: 'run-folder-missing', message: expect.stringContaining(run.id) }),
+      expect.objectContaining({
+        kind: 'run-folder-missing',
+        message: expect.stringContaining(run.id),
+      }),
     ]);
   });
 

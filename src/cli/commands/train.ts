@@ -52,7 +52,9 @@ export async function resumeCommand(argv: string[]): Promise<void> {
     throw new Error(`run ${runId} already completed all its steps`);
   const owner = store.owners.liveOwner(runId);
   if (owner !== undefined)
-    throw new Error(`run ${runId} is being trained by ${describeOwner(owner)}: stop it there first`);
+    throw new Error(
+      `run ${runId} is being trained by ${describeOwner(owner)}: stop it there first`,
+    );
   const config = readRunConfig(store, runId);
   await trainWithProgress(store, runId, config, true);
 }

@@ -84,12 +84,7 @@ export function readCatalogFile(filePath: string): CatalogRead {
 }
 
 /** Keeps the items that pass `schema` (the first of each id); describes the rest in `bad`. */
-function parseEach(
-  list: unknown,
-  schema: v.GenericSchema,
-  what: string,
-  bad: string[],
-): unknown[] {
+function parseEach(list: unknown, schema: v.GenericSchema, what: string, bad: string[]): unknown[] {
   if (!Array.isArray(list)) {
     bad.push(`${what}s: not a list`);
     return [];

@@ -124,7 +124,12 @@ export class Catalog {
       if (damaged) report.corruptMovedTo = await setCatalogAside(filePath);
       const studies = loaded.kind === 'ok' ? loaded.legacyStudies : [];
       await options.repairBeside?.(studies);
-      if (loaded.kind !== 'ok' || damaged || studies.length > 0 || !isDeepStrictEqual(data, catalog.db.data))
+      if (
+        loaded.kind !== 'ok' ||
+        damaged ||
+        studies.length > 0 ||
+        !isDeepStrictEqual(data, catalog.db.data)
+      )
         await catalog.persist();
       await removeLeftovers(scan);
       await removeLockLeftovers(dataDir);

@@ -58,7 +58,11 @@ export async function withDataDirLock<T>(
 }
 
 async function acquire(lockDir: string, waitMs: number): Promise<string> {
-  const holder: Holder = { pid: process.pid, host: os.hostname(), token: randomBytes(8).toString('hex') };
+  const holder: Holder = {
+    pid: process.pid,
+    host: os.hostname(),
+    token: randomBytes(8).toString('hex'),
+  };
   const deadline = Date.now() + waitMs;
   for (let attempt = 0; ; attempt += 1) {
     if (await tryCreate(lockDir, holder)) return holder.token;
@@ -139,7 +143,9 @@ function isStale(lockDir: string, holder: Exclude<HolderRead, 'gone'>): boolean 
 async function removeStale(lockDir: string, judged: Exclude<HolderRead, 'gone'>): Promise<void> {
   const now = readHolder(lockDir);
   const same =
-    judged === 'unreadable' ? now === 'unreadable' : now !== 'gone' && now !== 'unreadable' && now.token === judged.token;
+    judged === 'unreadable'
+      ? now === 'unreadable'
+      : now !== 'gone' && now !== 'unreadable' && now.token === judged.token;
   if (!same) return;
   const aside = `${lockDir}.stale-${randomBytes(4).toString('hex')}`;
   try {
@@ -165,7 +171,10 @@ export async function removeLockLeftovers(dataDir: string): Promise<void> {
   for (const name of names) {
     if (!/^catalog\.lock\.(tmp|stale|done)-[0-9a-f]{8}$/.test(name)) continue;
     const full = path.join(dataDir, name);
-    const age = await fs.stat(full).then((s) => Date.now() - s.mtimeMs, () => 0);
+    const age = await fs.stat(full).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    );
     if (age > LOCK_STALE_MS) await fs.rm(full, { recursive: true, force: true });
   }
 }

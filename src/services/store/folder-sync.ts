@@ -26,7 +26,9 @@ export async function adoptAndDropFolders(catalog: Catalog, dataDir: string): Pr
   return catalog.transact((draft) => {
     // Under the lock: deletes and creations of other processes are whole by now.
     const added = found.filter((record) => !draft.runs.some((run) => run.id === record.id));
-    const gone = draft.runs.filter((run) => !existsSync(runDirOf(dataDir, run.id))).map((r) => r.id);
+    const gone = draft.runs
+      .filter((run) => !existsSync(runDirOf(dataDir, run.id)))
+      .map((r) => r.id);
     draft.runs = [...draft.runs.filter((run) => !gone.includes(run.id)), ...added];
     draft.runs.sort((a, b) => compareIds(a.id, b.id));
     return gone;

@@ -17,7 +17,8 @@ export function describeCatalogRepair(report: CatalogOpenReport): StoreNotice | 
   const parts: string[] = [];
   const bad = report.badRecords;
   if (bad.length > 0) {
-    const shown = bad.slice(0, 3).join('; ') + (bad.length > 3 ? `; and ${bad.length - 3} more` : '');
+    const shown =
+      bad.slice(0, 3).join('; ') + (bad.length > 3 ? `; and ${bad.length - 3} more` : '');
     parts.push(`set aside ${bad.length} damaged record${bad.length === 1 ? '' : 's'} (${shown})`);
   }
   if (report.corruptMovedTo !== undefined)
@@ -25,7 +26,10 @@ export function describeCatalogRepair(report: CatalogOpenReport): StoreNotice | 
   const counted = (n: number, what: string) => n > 0 && parts.push(`${what}: ${n}`);
   counted(report.recoveredRunIds.length, 'runs restored from their folders');
   counted(report.droppedRunIds.length, 'runs dropped (folder gone)');
-  counted(report.unreadableRunFolders.length, 'run folders with an unreadable run.json, left on disk');
+  counted(
+    report.unreadableRunFolders.length,
+    'run folders with an unreadable run.json, left on disk',
+  );
   if (parts.length === 0) return undefined;
   return notice('catalog-repaired', `repaired catalog.json: ${parts.join('; ')}`);
 }

@@ -59,7 +59,8 @@ export function isOwnerAlive(owner: Owner, now: number = Date.now()): boolean {
   if (now - owner.heartbeatMs > OWNER_STALE_MS) return false;
   if (owner.host !== os.hostname()) return true;
   return (
-    isProcessAlive(owner.pid) || (owner.trainerPid !== undefined && isProcessAlive(owner.trainerPid))
+    isProcessAlive(owner.pid) ||
+    (owner.trainerPid !== undefined && isProcessAlive(owner.trainerPid))
   );
 }
 

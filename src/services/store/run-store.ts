@@ -221,7 +221,12 @@ export class RunStore extends RunFiles {
       const index = draft.runs.findIndex((run) => run.id === id);
       const current = draft.runs[index];
       if (current === undefined) throw new StoreError('not_found', `no run ${id}`);
-      const merged: Record<string, unknown> = { ...current, ...patch, id, createdAt: current.createdAt };
+      const merged: Record<string, unknown> = {
+        ...current,
+        ...patch,
+        id,
+        createdAt: current.createdAt,
+      };
       merged['updatedAt'] = nextTimestamp(current.updatedAt);
       for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
       const record = parseRunRecord(merged, `update run ${id}`);

@@ -95,7 +95,10 @@ export class StudyStore {
  * leftovers (tombstones, half-written folders), then moves the studies of an old catalog into
  * folders (one already in a folder is left as it is).
  */
-export async function repairStudies(dataDir: string, legacy: readonly StudyRecord[]): Promise<void> {
+export async function repairStudies(
+  dataDir: string,
+  legacy: readonly StudyRecord[],
+): Promise<void> {
   const dir = path.join(dataDir, STUDIES_DIR);
   for (const name of listNames(dir)) {
     if (name.startsWith('.')) await fs.rm(path.join(dir, name), { recursive: true, force: true });
