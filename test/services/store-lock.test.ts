@@ -4,7 +4,7 @@
  * (its pid is gone), while a live holder makes others wait.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -35,6 +35,7 @@ describe('data-dir lock', () => {
       startFixture('store-settings-writer.ts', [dataDir, prefix, String(count)]),
     );
     await Promise.all(writers.map((w) => w.firstLine));
+    writeFileSync(join(dataDir, 'go'), '');
     expect(await Promise.all(writers.map((w) => w.exited))).toEqual([0, 0]);
     const store = await RunStore.open(dataDir);
     const settings = store.settings();

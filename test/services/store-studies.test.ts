@@ -4,7 +4,7 @@
  * from scratch keeps every study.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ApiResult } from '../../src/core/api/contract';
@@ -30,12 +30,13 @@ describe('studies in folders', () => {
     trainer.stdout.on('data', (d) => (stdout += d));
     const exited = new Promise<number | null>((resolve) => trainer.once('close', resolve));
     // Once the terminal's run trains (it writes the catalog at every checkpoint)...
-    await expect
-      .poll(() => server.store.list().some((run) => run.status === 'running'), {
-        timeout: 120_000,
-        interval: 50,
-      })
-      .toBe(true);
+    const runsDir = join(dataDir, 'runs');
+    const training = () =>
+      readdirSync(runsDir).some((name) => {
+        const file = join(runsDir, name, 'run.json');
+        return existsSync(file) && JSON.parse(readFileSync(file, 'utf8')).status === 'running';
+      });
+    await expect.poll(training, { timeout: 120_000, interval: 50 }).toBe(true);
     const study = value<StudyDetail>(
       await server.handle('createStudy', {
         name: 'made meanwhile',
