@@ -186,8 +186,6 @@ export class RunManager {
       return;
     }
     this.active.set(runId, run);
-    const { pid } = run.channel;
-    if (pid !== undefined) void run.serialize(() => this.store.owners.setTrainer(runId, pid));
     // Taken from us (we were judged dead): stop training it and write nothing more about it.
     this.store.owners.onLost(runId, () => {
       run.killedFor = 'lost';
@@ -201,10 +199,15 @@ export class RunManager {
   private onMessage(run: ActiveRun, message: ChildMessage): void {
     const { runId } = run;
     switch (message.type) {
-      case 'ready':
+      case 'ready': {
+        // The child's pid counts as the owner too: it outlives us for a moment if we are killed.
+        // (Read now: Electron's utility process knows its pid only once it has spawned.)
+        const { pid } = run.channel;
+        if (pid !== undefined) void run.serialize(() => this.store.owners.setTrainer(runId, pid));
         // Every run resumes from its last checkpoint when it has one (a fork, a stopped run).
         run.becomeReady({ type: 'start', dataDir: this.store.dataDir, runId, resume: true });
         return;
+      }
       case 'progress':
         run.elapsedMs = message.records.at(-1)?.elapsedMs ?? run.elapsedMs;
         this.emit('runProgress', { runId, records: message.records });

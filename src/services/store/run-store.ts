@@ -19,13 +19,17 @@ import { fsyncDir, writeDirDurable, writeFileDurable } from './durable';
 import { StoreError, asStoreError, errnoCode } from './errors';
 import { CONFIG_FILE, RUN_FILE, compareIds, runsDirOf, tombstonePath } from './run-folders';
 import { RunFiles } from './run-files';
+import { removeOwner } from './ownership';
 import { RunOwners } from './run-owners';
 import {
   type RunRecord,
-  RUN_ID_PATTERN,
+  CreateInputSchema,
+  PATCHABLE,
   assertRunId,
   newRunId,
+  nextTimestamp,
   parseRunRecord,
+  recordJson,
 } from './run-record';
 import { StudyStore, repairStudies } from './study-store';
 import { adoptAndDropFolders } from './folder-sync';
@@ -50,31 +54,6 @@ export interface RunStoreOpenOptions {
   /** Write repairs to disk on open (default). False for a training child. */
   repair?: boolean;
 }
-
-const count = v.pipe(v.number(), v.integer(), v.minValue(0));
-const CreateInputSchema = v.object({
-  name: v.pipe(v.string(), v.trim(), v.minLength(1, 'a run needs a name')),
-  config: v.unknown(),
-  ffnSummary: v.string(),
-  parent: v.optional(v.object({ runId: v.pipe(v.string(), v.regex(RUN_ID_PATTERN)), step: count })),
-  tags: v.optional(v.array(v.string()), []),
-});
-
-const PATCHABLE = new Set<string>([
-  'name',
-  'status',
-  'updatedAt',
-  'ffnSummary',
-  'parent',
-  'tags',
-  'notes',
-  'lastStep',
-  'tokensSeen',
-  'elapsedMs',
-  'bestValidationLoss',
-  'finalTrainLoss',
-  'error',
-]);
 
 /** Statuses that mean "a process is on it": left by a crash when no live process owns the run. */
 const BUSY = new Set(['running', 'queued', 'paused']);
@@ -276,6 +255,8 @@ export class RunStore extends RunFiles {
           updatedAt: nextTimestamp(run.updatedAt),
         };
         await this.writeRunFile(record);
+        // The dead owner's record would only mislead (under the lock, so nobody claims meanwhile).
+        await removeOwner(this.runDir(run.id));
         draft.runs[index] = record;
         ids.push(run.id);
       }
@@ -324,14 +305,4 @@ export class RunStore extends RunFiles {
       },
     );
   }
-}
-
-function recordJson(record: RunRecord): string {
-  return `${JSON.stringify(record, null, 2)}\n`;
-}
-
-/** Now, but strictly after `previous`, so the newer of catalog and run.json is always decidable. */
-function nextTimestamp(previous: string): string {
-  const floor = Date.parse(previous) + 1;
-  return new Date(Number.isNaN(floor) ? Date.now() : Math.max(Date.now(), floor)).toISOString();
 }
