@@ -14,7 +14,7 @@
  */
 import { WorkbenchError } from '../../core/api/contract';
 import type { Emit } from '../events';
-import type { RunPatch, RunRecord, RunStore } from '../store';
+import type { RunPatch, RunRecord, RunStatus, RunStore } from '../store';
 import { ActiveRun } from './active-run';
 import type { TrainerExit, TrainerLauncher } from './launcher';
 import type { ChildMessage } from './protocol';
@@ -30,6 +30,9 @@ export interface RunManagerOptions {
   /** What this process is, for other processes' messages about the runs it owns. */
   ownerRole?: string;
 }
+
+/** Statuses no process works on: the run is released when it reaches one. */
+const SETTLED: ReadonlySet<RunStatus> = new Set(['completed', 'stopped', 'failed', 'interrupted']);
 
 export class RunManager {
   private readonly queue: string[] = [];
@@ -120,9 +123,7 @@ export class RunManager {
     const queued = this.queue.indexOf(runId);
     if (queued >= 0) {
       this.queue.splice(queued, 1);
-      const record = await this.update(runId, { status: 'stopped' });
-      await this.store.owners.release(runId);
-      return record;
+      return this.update(runId, { status: 'stopped' });
     }
     const run = this.active.get(runId);
     if (run === undefined)
@@ -180,9 +181,7 @@ export class RunManager {
       run = new ActiveRun(runId, this.options.launcher());
     } catch (error) {
       const message = `could not start a training process: ${errorMessage(error)}`;
-      void this.update(runId, { status: 'failed', error: message })
-        .then(() => this.store.owners.release(runId))
-        .catch(() => {});
+      void this.update(runId, { status: 'failed', error: message }).catch(() => {});
       return;
     }
     this.active.set(runId, run);
@@ -276,10 +275,14 @@ export class RunManager {
     this.emit('runLog', { runId, line });
   }
 
-  /** Writes a patch and announces a status change. */
+  /**
+   * Writes a patch and announces a status change. A run that reached a final status is given
+   * up before anyone hears of it, so whoever reacts to the news may claim it at once.
+   */
   private async update(runId: string, patch: RunPatch): Promise<RunRecord> {
     const before = this.store.get(runId).status;
     const record = await this.store.update(runId, patch);
+    if (SETTLED.has(record.status)) await this.store.owners.release(runId);
     if (record.status !== before) {
       this.emit('runStatus', {
         runId,

@@ -118,7 +118,10 @@ export class Heartbeats {
 
   private async beat(): Promise<void> {
     const now = new Date();
-    for (const [runId, { runDir, onLost }] of [...this.owned]) {
+    for (const [runId, entry] of [...this.owned]) {
+      // Released while this beat awaited an earlier run: not ours to judge any more.
+      if (this.owned.get(runId) !== entry) continue;
+      const { runDir, onLost } = entry;
       const owner = readOwner(runDir);
       if (owner === undefined || !isThisProcess(owner)) {
         this.delete(runId);

@@ -71,9 +71,10 @@ export class RunOwners {
   async release(runId: string): Promise<void> {
     this.heartbeats.delete(runId);
     const runDir = runDirOf(this.dataDir, runId);
+    const mine = (owner: Owner | undefined) => owner !== undefined && isThisProcess(owner);
+    if (!mine(readOwner(runDir))) return; // nothing to give up: no need for the lock
     await this.catalog.transact(async () => {
-      const owner = readOwner(runDir);
-      if (owner !== undefined && isThisProcess(owner)) await removeOwner(runDir);
+      if (mine(readOwner(runDir))) await removeOwner(runDir);
     });
   }
 
