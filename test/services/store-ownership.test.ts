@@ -96,6 +96,8 @@ describe('one trainer per run', () => {
     expect(error(await app.handle('startRun', { runId }))).toMatch(
       new RegExp(`^conflict: run ${runId} is being trained by process ${pid} \\(mot train\\)`),
     );
+    for (const method of ['pauseRun', 'stopRun'])
+      expect(error(await app.handle(method, { runId }))).toMatch(/being trained by process/);
     const second = await mot(['resume', '--run', runId], dataDir).done;
     expect(second.code).not.toBe(0);
     expect(second.stderr).toMatch(new RegExp(`being trained by process ${pid} \\(mot train\\)`));

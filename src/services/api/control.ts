@@ -1,7 +1,7 @@
 /** Starting and steering runs: the queue and training processes belong to the run manager. */
 import { WorkbenchError } from '../../core/api/contract';
 import { type RunStatus, describeOwner } from '../store';
-import { type Handler, isBusy, requireRun } from './context';
+import { type ApiContext, type Handler, isBusy, requireRun } from './context';
 
 /** Statuses a run may be (re)started from; it resumes from its last checkpoint when it has one. */
 const STARTABLE: ReadonlySet<RunStatus> = new Set(['created', 'stopped', 'interrupted', 'failed']);
@@ -14,14 +14,7 @@ export const startRun: Handler<'startRun'> = async (context, { runId }) => {
       `run ${runId} already completed its ${record.lastStep} steps: fork it with more train.steps to continue`,
     );
   }
-  const { manager, store } = context;
-  const owner = store.owners.liveOwner(runId);
-  if (owner !== undefined && !manager.isActive(runId) && !manager.isQueued(runId)) {
-    throw new WorkbenchError(
-      'conflict',
-      `run ${runId} is being trained by ${describeOwner(owner)}: stop it there first`,
-    );
-  }
+  refuseIfOwnedElsewhere(context, runId);
   if (!STARTABLE.has(record.status) || isBusy(context, record))
     throw new WorkbenchError('conflict', `run ${runId} is already ${record.status}`);
   return context.manager.enqueue(runId);
@@ -29,16 +22,30 @@ export const startRun: Handler<'startRun'> = async (context, { runId }) => {
 
 export const pauseRun: Handler<'pauseRun'> = async (context, { runId }) => {
   requireRun(context, runId);
+  refuseIfOwnedElsewhere(context, runId);
   return context.manager.pause(runId);
 };
 
 export const resumeRun: Handler<'resumeRun'> = async (context, { runId }) => {
   requireRun(context, runId);
+  refuseIfOwnedElsewhere(context, runId);
   return context.manager.resume(runId);
 };
 
 /** Resolves once the run has stopped (after its current step, with a final checkpoint). */
 export const stopRun: Handler<'stopRun'> = async (context, { runId }) => {
   requireRun(context, runId);
+  refuseIfOwnedElsewhere(context, runId);
   return context.manager.stop(runId);
 };
+
+/** A run another live process trains (a terminal's `mot train`) is steered there, not here. */
+function refuseIfOwnedElsewhere({ manager, store }: ApiContext, runId: string): void {
+  if (manager.isActive(runId) || manager.isQueued(runId)) return;
+  const owner = store.owners.liveOwner(runId);
+  if (owner !== undefined)
+    throw new WorkbenchError(
+      'conflict',
+      `run ${runId} is being trained by ${describeOwner(owner)}: stop it there first`,
+    );
+}
