@@ -5,16 +5,18 @@
  * listing, one stat per run) and takes the data-dir lock only when something differs.
  */
 import { existsSync } from 'node:fs';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Catalog } from './catalog';
+import { listNames } from './durable';
 import { compareIds, readRunFile, runDirOf, runsDirOf } from './run-folders';
 import { type RunRecord, isRunId } from './run-record';
 
 /** Adopts unlisted run folders and drops runs whose folder is gone; returns the dropped ids. */
 export async function adoptAndDropFolders(catalog: Catalog, dataDir: string): Promise<string[]> {
   const known = new Set(catalog.runs.map((run) => run.id));
-  const names = await fs.readdir(runsDirOf(dataDir)).catch(() => [] as string[]);
+  // Synchronous on purpose: a listing is quick, and async fs calls queue behind the fsyncs of
+  // training runs' writes in libuv's thread pool, which made listRuns wait for them.
+  const names = listNames(runsDirOf(dataDir));
   const fresh = names.filter((name) => isRunId(name) && !known.has(name));
   const missing = [...known].filter((id) => !existsSync(runDirOf(dataDir, id)));
   if (fresh.length === 0 && missing.length === 0) return [];
