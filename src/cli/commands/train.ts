@@ -7,8 +7,8 @@ import { loadCorpus } from '../../services/corpora';
 import { readRunConfig } from '../../services/run-data';
 import { recoverInterruptedRuns } from '../../services/interrupted';
 import { type RunStore, describeOwner, resolveDataDir } from '../../services/store';
+import { passesLine, trainStoredRun } from '../../services/training';
 import { openStore } from '../store';
-import { trainStoredRun } from '../../services/training';
 import { backendFlag, numberFlag, parse, requireFlag, UsageError } from '../args';
 import { readJsonFile } from '../files';
 import { formatDuration, progress, result } from '../output';
@@ -131,6 +131,8 @@ export async function trainWithProgress(
             `backend ${backend.name}: ${backend.detail}${backend.skipped.map((s) => `; ${s.name} skipped (${s.detail})`).join('')}`,
           );
           if (fromStep > 0) progress(`resuming from the checkpoint at step ${fromStep}`);
+          const t = config.train;
+          progress(passesLine(t.steps * t.batchSize * config.model.contextLength, trainer.data));
         },
         onTrain: (r) => {
           const now = performance.now();
@@ -141,7 +143,13 @@ export async function trainWithProgress(
         },
         onEval: (e) => {
           lastValidation = e.validationLoss;
-          progress(`eval at step ${e.step}: validation loss ${e.validationLoss.toFixed(4)}`);
+          const se =
+            e.validationStdError === undefined ? '' : ` ± ${e.validationStdError.toFixed(4)} s.e.`;
+          const passes =
+            e.epochs === undefined ? '' : `, ${e.epochs.toFixed(2)} passes over the training split`;
+          progress(
+            `eval at step ${e.step}: validation loss ${e.validationLoss.toFixed(4)}${se}${passes}`,
+          );
         },
       },
     });
