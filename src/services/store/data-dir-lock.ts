@@ -10,7 +10,7 @@
  * A stale lock is renamed away (only one contender wins the rename) and removed.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -87,20 +87,24 @@ async function acquire(lockDir: string, waitMs: number): Promise<string> {
   }
 }
 
-/** Renames a complete temp folder into place; false when someone else holds the lock. */
+/**
+ * Renames a complete temp folder into place; false when someone else holds the lock. The lock's
+ * calls are synchronous on purpose: they are a few metadata operations, and async ones queue in
+ * libuv's thread pool behind the fsyncs of training runs' writes.
+ */
 async function tryCreate(lockDir: string, holder: Holder): Promise<boolean> {
   const temp = `${lockDir}.tmp-${randomBytes(4).toString('hex')}`;
-  await fs.mkdir(temp);
+  mkdirSync(temp);
   try {
-    await fs.writeFile(path.join(temp, HOLDER_FILE), JSON.stringify(holder));
-    await fs.rename(temp, lockDir);
+    writeFileSync(path.join(temp, HOLDER_FILE), JSON.stringify(holder));
+    renameSync(temp, lockDir);
     return true;
   } catch (error) {
     const code = errnoCode(error);
     if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'EPERM') return false;
     throw error;
   } finally {
-    await fs.rm(temp, { recursive: true, force: true });
+    rmSync(temp, { recursive: true, force: true });
   }
 }
 
@@ -161,8 +165,12 @@ async function release(lockDir: string, token: string): Promise<void> {
   const holder = readHolder(lockDir);
   if (holder === 'gone' || holder === 'unreadable' || holder.token !== token) return;
   const aside = `${lockDir}.done-${randomBytes(4).toString('hex')}`;
-  await fs.rename(lockDir, aside).catch(() => undefined);
-  await fs.rm(aside, { recursive: true, force: true });
+  try {
+    renameSync(lockDir, aside);
+  } catch {
+    return;
+  }
+  rmSync(aside, { recursive: true, force: true });
 }
 
 /** Temp and set-aside lock folders a crash left behind (names beside `catalog.lock`). */
