@@ -113,6 +113,13 @@ describe('sampleWindows', () => {
     );
     expect(() => sampleWindows(arange(100), 0, 1, new Rng(0))).toThrow(/windowLength/);
   });
+
+  it('accepts windows of one token and zero windows; rejects a negative or fractional count', () => {
+    expect(Array.from(sampleWindows(arange(2), 1, 2, new Rng(0)))).toEqual([0, 1, 0, 1]);
+    expect(sampleWindows(arange(10), 4, 0, new Rng(0)).length).toBe(0);
+    expect(() => sampleWindows(arange(10), 4, -1, new Rng(0))).toThrow(/count must be/);
+    expect(() => sampleWindows(arange(10), 4, 1.5, new Rng(0))).toThrow(/count must be/);
+  });
 });
 
 describe('sequentialWindows', () => {
@@ -129,5 +136,7 @@ describe('sequentialWindows', () => {
     expect(sequentialWindows(arange(1000), 10, 4).length).toBe(4 * 11);
     expect(sequentialWindows(arange(1000), 10, 0).length).toBe(0);
     expect(() => sequentialWindows(arange(3), 5, 1)).toThrow(/too short/);
+    expect(() => sequentialWindows(arange(20), 5, -1)).toThrow(/maxWindows must be/);
+    expect(() => sequentialWindows(arange(20), 5, Number.NaN)).toThrow(/maxWindows must be/);
   });
 });
