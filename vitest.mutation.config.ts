@@ -2,12 +2,28 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * The tests Stryker runs against each mutant of src/core and src/services/store: the engine and
- * store unit tests, without the CLI, browser and Electron suites (they start processes and add
- * minutes per mutant without reaching code those tests do not).
+ * store tests, without the CLI, browser and Electron suites (they start processes and add minutes
+ * per mutant). MUTATION_SCOPE=unit keeps only the layer-level suites, without the ones that train
+ * for dozens of steps: a model-file mutant then costs seconds instead of a minute or more.
  */
+const unit = [
+  'model-reference',
+  'mot',
+  'moe',
+  'expert-choice',
+  'layer-stats',
+  'ops',
+  'adamw',
+  'data',
+  'tokenizer',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/core/**/*.test.ts', 'test/services/{store,durable,run-manager}*.test.ts'],
+    include:
+      process.env.MUTATION_SCOPE === 'unit'
+        ? unit.map((name) => `test/core/${name}.test.ts`)
+        : ['test/core/**/*.test.ts', 'test/services/{store,durable,run-manager}*.test.ts'],
     setupFiles: ['test/setup.ts'],
     testTimeout: 180_000,
     hookTimeout: 60_000,

@@ -189,6 +189,20 @@ describe('whole-model causality: changing token (b0, t0) never moves the past', 
     model.dispose();
   });
 
+  it('moe token choice (top-1) in training: capacity couples rows, but only later ones in capacity order', () => {
+    // Tokens claim capacity in order b*T + t, so a change can drop a token of a later row (any
+    // position), never one of an earlier row, nor an earlier position of its own row.
+    const model = new Gpt(tinyConfig('moe').model, 40, 2);
+    const moved = movedPositions(model, b0, t0);
+    moved.forEach((row, b) =>
+      row.forEach((m, t) => {
+        if (b < b0 || (b === b0 && t < t0)) expect([b, t, m]).toEqual([b, t, false]);
+      }),
+    );
+    expect(moved[b0][t0]).toBe(true);
+    model.dispose();
+  });
+
   it('mot: only b0’s group, at t0 and later (other groups and the past never)', () => {
     const modelConfig = tinyConfig('mot').model; // g 4: rows 4..7 are b0's group
     const g = modelConfig.mot.groupSize;
