@@ -80,6 +80,51 @@ describe('causal self-attention', () => {
     }
     params.dispose();
   });
+
+  it('its gradients (input, qkv and output weights) equal tf.grad of the formula in stock ops', () => {
+    const [B, T, d, H] = [2, 4, 6, 3];
+    const hd = d / H;
+    const params = new Params(new Rng(5));
+    const attention = new CausalSelfAttention(params, 'attn', d, H, 1);
+    const qkv = params.get('attn.qkv');
+    const out = params.get('attn.out');
+    const x = tf.tensor3d(normals(B * T * d, 6), [B, T, d]);
+    const probe = tf.tensor3d(normals(B * T * d, 7), [B, T, d]);
+    const future = tf.sub(1, tf.linalg.bandPart(tf.ones([T, T]), -1, 0)).mul(-1e9); // key > query
+    const heads = (t: tf.Tensor) => t.reshape([B, T, H, hd]).transpose([0, 2, 1, 3]); // [B, H, T, hd]
+    const plain = (xs: tf.Tensor, wqkv: tf.Tensor, wout: tf.Tensor) => {
+      const projected = xs
+        .reshape([B * T, d])
+        .matMul(wqkv as tf.Tensor2D)
+        .reshape([B, T, 3 * d]);
+      const [q, k, v] = tf.split(projected, 3, 2).map(heads);
+      const scores = tf.matMul(q, k, false, true).div(Math.sqrt(hd)).add(future);
+      const mixed = tf
+        .matMul(tf.softmax(scores), v)
+        .transpose([0, 2, 1, 3])
+        .reshape([B * T, d]);
+      return mixed
+        .matMul(wout as tf.Tensor2D)
+        .reshape([B, T, d])
+        .mul(probe)
+        .sum();
+    };
+    const [dx, dQkv, dOut] = tf.grads(plain)([x, qkv, out]);
+    const dxModel = tf.grad((xs: tf.Tensor) =>
+      attention
+        .apply(xs as tf.Tensor3D)
+        .mul(probe)
+        .sum(),
+    )(x);
+    const { grads } = tf.variableGrads(
+      () => attention.apply(x).mul(probe).sum() as tf.Scalar,
+      [qkv, out],
+    );
+    expect(maxAbsDiff(dxModel.dataSync(), dx.dataSync())).toBeLessThan(1e-4);
+    expect(maxAbsDiff(grads[qkv.name].dataSync(), dQkv.dataSync())).toBeLessThan(1e-4);
+    expect(maxAbsDiff(grads[out.name].dataSync(), dOut.dataSync())).toBeLessThan(1e-4);
+    params.dispose();
+  });
 });
 
 /** y = (x - mean) / sqrt(var + 1e-5) * gain + bias per row, population variance, as loops. */
