@@ -292,3 +292,63 @@ describe('position embeddings', () => {
     model.dispose();
   });
 });
+
+describe('the model’s structure', () => {
+  it('names its parameters as checkpoints store them, and builds the configured FFN in each block', () => {
+    const names = (ffn: 'dense' | 'mot' | 'moe') => {
+      const model = new Gpt(tinyConfig(ffn).model, 40, 2);
+      const kinds = model.blocks.map((b) => b.ffn.kind);
+      const all = [...model.params.variables.keys()];
+      model.dispose();
+      return { kinds, all };
+    };
+    const dense = names('dense');
+    expect(dense.kinds).toEqual(['dense', 'dense']);
+    expect(dense.all).toEqual([
+      'embed.tokens',
+      'embed.positions',
+      ...[0, 1].flatMap((i) =>
+        ['norm1.gain', 'norm1.bias', 'attention.qkv', 'attention.out', 'norm2.gain', 'norm2.bias']
+          .map((n) => `blocks.${i}.${n}`)
+          .concat([`blocks.${i}.ffn.W1`, `blocks.${i}.ffn.W2`]),
+      ),
+      'final_norm.gain',
+      'final_norm.bias',
+      'head',
+    ]);
+    expect(names('mot').kinds).toEqual(['mot', 'mot']);
+    expect(names('mot').all).toContain('blocks.1.ffn.C');
+    expect(names('moe').kinds).toEqual(['moe', 'moe']);
+    expect(names('moe').all).toContain('blocks.1.ffn.router');
+  });
+
+  it('reports one layer per block, sums the MoE auxiliary losses, and refuses a too long sequence', () => {
+    const config = tinyConfig('moe', { model: { moe: { routerZLossWeight: 0.001 } } }).model;
+    const model = new Gpt(config, 40, 2);
+    const ids = tf.tensor2d(
+      Array.from({ length: 8 * 8 }, (_, i) => (i * 7) % 40),
+      [8, 8],
+      'int32',
+    );
+    const { auxLoss, layers } = model.forward(ids);
+    expect(layers.map((l) => [l.block, l.kind])).toEqual([
+      [0, 'moe'],
+      [1, 'moe'],
+    ]);
+    const { loadBalanceWeight: lb, routerZLossWeight: z } = config.moe;
+    const perLayer = layers.map(
+      (l) =>
+        lb * (l.stats!.loadBalanceLoss as tf.Scalar).dataSync()[0] +
+        z * (l.stats!.routerZLoss as tf.Scalar).dataSync()[0],
+    );
+    expect(perLayer[0]).toBeGreaterThan(0);
+    expect(auxLoss.dataSync()[0]).toBeCloseTo(perLayer[0] + perLayer[1], 6);
+    expect(() => model.forward(tf.zeros([8, 9], 'int32') as tf.Tensor2D)).toThrow(
+      'sequence length 9 exceeds the context length 8',
+    );
+    const before = tf.memory().numTensors;
+    const count = model.params.variables.size;
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before - count);
+  });
+});
