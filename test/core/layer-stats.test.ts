@@ -87,6 +87,21 @@ describe('MoT statistics', () => {
     // The statistics are informative here: neither uniform nor one-hot mixes.
     for (const h of vector(stats.mixEntropy)) expect(h).toBeGreaterThan(0.05);
     for (const h of vector(stats.mixEntropy)) expect(h).toBeLessThan(0.95);
+    expect(layer.apply(x).mixWeights).toBeUndefined(); // kept only when asked to capture
+  });
+
+  it('with g = 1 the mix is a single token: entropy 0 (not 0 / log 1), max weight 1', () => {
+    const params = new Params(new Rng(4));
+    made.push(params);
+    const layer = new MotFfn(params, 'mot', 5, 6, {
+      groupSize: 1,
+      experts: 3,
+      temperature: 1,
+      initScale: 1,
+    });
+    const stats = layer.apply(randomTokens(2, 3, 5, 9).x).stats!;
+    expect(vector(stats.mixEntropy)).toEqual([0, 0, 0]);
+    expect(vector(stats.maxWeight)).toEqual([1, 1, 1]);
   });
 });
 
