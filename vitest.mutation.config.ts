@@ -3,8 +3,8 @@ import { defineConfig } from 'vitest/config';
 /**
  * The tests Stryker runs against each mutant of src/core and src/services/store: the engine and
  * store tests, without the CLI, browser and Electron suites (they start processes and add minutes
- * per mutant). MUTATION_SCOPE=unit keeps only the layer-level suites and short training checks, without
- * the ones that train for dozens of steps: a model-file mutant then costs seconds instead of a minute or more.
+ * per mutant). MUTATION_SCOPE=unit keeps the layer-level suites and the short trainer checks only,
+ * not the ones that train for dozens of steps: a model-file mutant then costs seconds, not minutes.
  */
 const unit = [
   'model-reference',
