@@ -16,6 +16,7 @@ const unit = [
   'adamw',
   'data',
   'tokenizer',
+  'params',
   'train-parts',
   'trainer-reports',
 ];
