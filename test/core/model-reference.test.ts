@@ -316,6 +316,22 @@ describe('the model’s structure', () => {
       'final_norm.bias',
       'head',
     ]);
+    // Weights start as truncated normals of std sqrt(initScale / fanIn) (x 0.88 for the cut at 2).
+    const config = tinyConfig('dense').model;
+    const model = new Gpt(config, 40, 2);
+    const std = (name: string) => {
+      const values = Array.from(model.params.get(name).dataSync());
+      return Math.sqrt(values.reduce((s, v) => s + v * v, 0) / values.length);
+    };
+    const cut = 0.8796;
+    expect(
+      std('blocks.0.ffn.W1') / (cut * Math.sqrt(config.initScale / config.dModel)),
+    ).toBeCloseTo(1, 1);
+    expect(std('blocks.1.ffn.W2') / (cut * Math.sqrt(config.initScale / config.dFF))).toBeCloseTo(
+      1,
+      1,
+    );
+    model.dispose();
     expect(names('mot').kinds).toEqual(['mot', 'mot']);
     expect(names('mot').all).toContain('blocks.1.ffn.C');
     expect(names('moe').kinds).toEqual(['moe', 'moe']);
