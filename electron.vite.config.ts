@@ -37,8 +37,9 @@ function cspMetaTag(): Plugin {
  * - main: ESM (package.json has "type": "module"), written to out/main/index.js, plus the
  *   training process entry out/main/trainer-process.js (one utilityProcess per run).
  * - preload: CommonJS named `.cjs`. A sandboxed preload is not an ES module: Electron runs it as
- *   a script with a limited `require`, so it must be one self-contained CommonJS file.
- * - renderer: a plain web page, root src/renderer, written to out/renderer.
+ *   a script with a limited `require`, so it must be one self-contained CommonJS file that
+ *   requires `electron` alone (checked by test/main/preload.test.ts on the built file).
+ * - renderer: a plain web page, root src/renderer, written to out/renderer, minified.
  */
 export default defineConfig({
   main: {
@@ -55,6 +56,9 @@ export default defineConfig({
   },
   preload: {
     build: {
+      // Bundle valibot (the contract's schemas) and anything else the preload imports: a
+      // sandboxed preload's require knows only electron, events, timers and url.
+      externalizeDeps: false,
       lib: { entry: resolve('src/preload/index.ts'), formats: ['cjs'] },
       rolldownOptions: {
         output: { entryFileNames: '[name].cjs' },
@@ -64,6 +68,8 @@ export default defineConfig({
   renderer: {
     root: resolve('src/renderer'),
     build: {
+      // electron-vite leaves every build unminified; the page is what users download and parse.
+      minify: true,
       rolldownOptions: {
         input: { index: resolve('src/renderer/index.html') },
       },

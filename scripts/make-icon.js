@@ -1,11 +1,14 @@
 /**
- * Draws resources/icon.png (256x256 RGBA): three tokens, each a coloured dot, flowing into one
- * mixed expert slot. Run with `node scripts/make-icon.js`; no dependencies beyond Node.
+ * Draws the app icon: three tokens, each a coloured dot, flowing into one mixed expert slot.
+ * resources/icon.png (256x256 RGBA) is the window icon and favicon; resources/icon-1024.png is what
+ * electron-builder turns into the installers' icons (macOS wants at least 512x512).
+ * Run with `node scripts/make-icon.js`; no dependencies beyond Node.
  */
 import { writeFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 
-const SIZE = 256;
+/** The drawing's own coordinate system: shade() works in a 256x256 square. */
+const DESIGN_SIZE = 256;
 const SUPERSAMPLES = 4; // per axis, for smooth edges
 
 /** Signed distance to a rounded box centred at (cx, cy). Negative inside. */
@@ -56,31 +59,39 @@ function shade(x, y) {
   return color;
 }
 
-const rows = [];
-for (let py = 0; py < SIZE; py++) {
-  const row = Buffer.alloc(1 + SIZE * 4); // leading 0 = PNG filter type "none"
-  for (let px = 0; px < SIZE; px++) {
-    const sum = [0, 0, 0, 0];
-    for (let sy = 0; sy < SUPERSAMPLES; sy++) {
-      for (let sx = 0; sx < SUPERSAMPLES; sx++) {
-        const color = shade(px + (sx + 0.5) / SUPERSAMPLES, py + (sy + 0.5) / SUPERSAMPLES);
-        if (!color) continue;
-        sum[0] += color[0];
-        sum[1] += color[1];
-        sum[2] += color[2];
-        sum[3] += 1;
+/** The icon's rows at `size` pixels square, each with PNG's leading filter byte. */
+function renderRows(size) {
+  const scale = DESIGN_SIZE / size;
+  const rows = [];
+  for (let py = 0; py < size; py++) {
+    const row = Buffer.alloc(1 + size * 4); // leading 0 = PNG filter type "none"
+    for (let px = 0; px < size; px++) {
+      const sum = [0, 0, 0, 0];
+      for (let sy = 0; sy < SUPERSAMPLES; sy++) {
+        for (let sx = 0; sx < SUPERSAMPLES; sx++) {
+          const color = shade(
+            (px + (sx + 0.5) / SUPERSAMPLES) * scale,
+            (py + (sy + 0.5) / SUPERSAMPLES) * scale,
+          );
+          if (!color) continue;
+          sum[0] += color[0];
+          sum[1] += color[1];
+          sum[2] += color[2];
+          sum[3] += 1;
+        }
+      }
+      const covered = sum[3];
+      const offset = 1 + px * 4;
+      if (covered > 0) {
+        row[offset] = Math.round(sum[0] / covered);
+        row[offset + 1] = Math.round(sum[1] / covered);
+        row[offset + 2] = Math.round(sum[2] / covered);
+        row[offset + 3] = Math.round((255 * covered) / SUPERSAMPLES ** 2);
       }
     }
-    const covered = sum[3];
-    const offset = 1 + px * 4;
-    if (covered > 0) {
-      row[offset] = Math.round(sum[0] / covered);
-      row[offset + 1] = Math.round(sum[1] / covered);
-      row[offset + 2] = Math.round(sum[2] / covered);
-      row[offset + 3] = Math.round((255 * covered) / SUPERSAMPLES ** 2);
-    }
+    rows.push(row);
   }
-  rows.push(row);
+  return rows;
 }
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -104,17 +115,26 @@ function chunk(type, data) {
   return Buffer.concat([length, body, crc]);
 }
 
-const header = Buffer.alloc(13);
-header.writeUInt32BE(SIZE, 0);
-header.writeUInt32BE(SIZE, 4);
-header[8] = 8; // bit depth
-header[9] = 6; // colour type: RGBA
-const png = Buffer.concat([
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-  chunk('IHDR', header),
-  chunk('IDAT', deflateSync(Buffer.concat(rows), { level: 9 })),
-  chunk('IEND', Buffer.alloc(0)),
-]);
-const target = new URL('../resources/icon.png', import.meta.url);
-writeFileSync(target, png);
-console.log(`wrote ${target.pathname} (${png.length} bytes)`);
+function png(size) {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(size, 0);
+  header.writeUInt32BE(size, 4);
+  header[8] = 8; // bit depth
+  header[9] = 6; // colour type: RGBA
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(Buffer.concat(renderRows(size)), { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+for (const [name, size] of [
+  ['icon.png', 256],
+  ['icon-1024.png', 1024],
+]) {
+  const target = new URL(`../resources/${name}`, import.meta.url);
+  const bytes = png(size);
+  writeFileSync(target, bytes);
+  console.log(`wrote ${target.pathname} (${bytes.length} bytes)`);
+}

@@ -18,6 +18,8 @@ export type FfnKind = (typeof FFN_KINDS)[number];
 /** How a sparse MoE pairs tokens with experts: tokens pick experts, or experts pick tokens. */
 export const MOE_ROUTERS = ['token-choice', 'expert-choice'] as const;
 export type MoeRouter = (typeof MOE_ROUTERS)[number];
+export const INIT_TRUNCATIONS = ['scale', 'std'] as const;
+export type InitTruncation = (typeof INIT_TRUNCATIONS)[number];
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_NAMES)[number];
 
@@ -30,7 +32,7 @@ const MotSchema = v.strictObject({
   expertWidth: v.nullable(int(1, 1 << 16)),
   /** tau: softmax temperature over the group (1.0 in every published run). */
   temperature: num(1e-6, 100),
-  /** std = sqrt(initScale / fan_in), truncated at +-2 std. 0.1 (paper Medium/Base) or 1.0. */
+  /** std = sqrt(initScale / fan_in) (see model.initTruncation). 0.1 (paper Medium/Base) or 1.0. */
   initScale: num(1e-4, 10),
 });
 
@@ -46,12 +48,18 @@ const MoeSchema = v.strictObject({
   /** Experts per token (1 = Switch). Token choice only. */
   topK: int(1, 64),
   /**
-   * Tokens an expert may take per batch: floor(capacityFactor * tokens * topK / E) with token
-   * choice; with expert choice exactly floor(capacityFactor * tokens / E), so capacityFactor is
-   * the mean number of experts per token.
+   * Tokens an expert may take: floor(capacityFactor * tokens * topK / E) per batch with token
+   * choice; with expert choice exactly floor(capacityFactor * B / E) per position (the experts
+   * choose among the batch's sequences at each position), so capacityFactor is the mean number
+   * of experts per token.
    */
   capacityFactor: num(0.01, 64),
   loadBalanceWeight: num(0, 10),
+  /**
+   * Which choices the token-choice load-balancing loss counts: all k of every token (the
+   * authors' count; the default) or only the first (Switch's). The same for topK = 1.
+   */
+  balanceChoices: v.optional(v.picklist(['all', 'first']), 'all'),
   routerZLossWeight: num(0, 10),
   initScale: num(1e-4, 10),
 });
@@ -75,6 +83,12 @@ const ModelSchema = v.strictObject({
   moe: MoeSchema,
   /** std = sqrt(initScale / fan_in) for attention and dense weights. */
   initScale: num(1e-4, 10),
+  /**
+   * Where the truncated-normal init is cut: `scale` at +-2 * initScale in absolute terms, as the
+   * authors do (`trunc_normal_(std, a=-2*scale, b=2*scale)`; at these fan-ins in effect an
+   * untruncated normal, the default), or `std` at +-2 std (the actual std is then 0.88x nominal).
+   */
+  initTruncation: v.optional(v.picklist(INIT_TRUNCATIONS), 'scale'),
 });
 
 const CorpusSchema = v.variant('kind', [
@@ -97,6 +111,19 @@ const DataSchema = v.strictObject({
   tokenizer: TokenizerSchema,
   /** Fraction of documents held out for validation (split by document, never by window). */
   validationFraction: num(0.001, 0.5),
+  /**
+   * The data seed: which documents are held out, which validation windows are scored and their
+   * order. Apart from train.seed (initialisation and batch order), so a study can vary the
+   * training seed over one fixed validation set. Absent (runs made before it): train.seed.
+   */
+  seed: v.optional(int(0, 2 ** 31 - 1)),
+  /**
+   * Size of the validation sample in tokens: whole batches of windows drawn at random, with the
+   * data seed, across every validation document (all of them when the split holds fewer), in a
+   * shuffled order, so MoT groups at validation are random windows as in training. Absent (runs
+   * made before it): the first train.evalBatches batches of consecutive windows.
+   */
+  validationTokens: v.optional(int(1, 1 << 26)),
 });
 
 const TrainSchema = v.strictObject({
@@ -114,6 +141,7 @@ const TrainSchema = v.strictObject({
   gradClip: num(0, 1e6),
   seed: int(0, 2 ** 31 - 1),
   evalEvery: int(1, 10_000_000),
+  /** Validation batches per measurement, for configs without data.validationTokens only. */
   evalBatches: int(1, 1000),
   checkpointEvery: int(1, 10_000_000),
   snapshotEvery: int(1, 10_000_000),
@@ -225,6 +253,11 @@ function crossFieldProblems(c: RunConfig): { path: string; message: string }[] {
   if (c.train.warmupSteps > c.train.steps)
     out.push({ path: 'train.warmupSteps', message: `must be <= train.steps (${c.train.steps})` });
   return out;
+}
+
+/** The seed of the document split and validation sample (data.seed; before it, train.seed). */
+export function dataSeedOf(c: RunConfig): number {
+  return c.data.seed ?? c.train.seed;
 }
 
 /** Indices of the blocks whose FFN is `model.ffn` (the others are dense). */

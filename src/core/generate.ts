@@ -153,9 +153,12 @@ function pickCompanions(count: number, length: number, source: Int32Array | unde
   }));
 }
 
-/** Expert choice has no batch-free mode: at inference its experts still choose among the batch. */
+/**
+ * Expert choice has no batch-free mode: at inference its experts still choose, at each position,
+ * among the sequences of the batch (never among later positions).
+ */
 const EXPERT_CHOICE_NOTE =
-  '; expert-choice MoE: each expert chose among the tokens of this decoding batch only, so an output depends on the other prompts';
+  '; expert-choice MoE: at each position each expert chose among the tokens of this decoding batch at that position, so an output depends on the other prompts (never on later tokens)';
 
 function expertChoice(model: Gpt): boolean {
   return model.config.ffn === 'moe' && model.config.moe.router === 'expert-choice';

@@ -33,6 +33,8 @@ export const BASE_CONFIG: RunConfig = validateConfig({
     corpus: { kind: 'builtin', name: 'brown' },
     tokenizer: { kind: 'bytes' },
     validationFraction: 0.05,
+    seed: 1,
+    validationTokens: 65536,
   },
   train: {
     steps: 1500,
@@ -236,6 +238,7 @@ export const PRESETS: Preset[] = [
         ffn: 'mot',
         mot: { ...BASE_CONFIG.model.mot, groupSize: 4, experts: 4 },
       },
+      data: { ...BASE_CONFIG.data, validationTokens: 4096 },
       train: {
         ...BASE_CONFIG.train,
         steps: 20,

@@ -80,6 +80,7 @@ export function transitionToMoe(
     topK: 1,
     capacityFactor: options.capacityFactor ?? TRANSITION_DEFAULTS.capacityFactor,
     loadBalanceWeight: options.loadBalanceWeight ?? TRANSITION_DEFAULTS.loadBalanceWeight,
+    balanceChoices: 'all',
     routerZLossWeight: 0,
     initScale: m.mot.initScale,
   };

@@ -2,37 +2,35 @@
  * The Electron main process: one window, locked down.
  *
  * Security follows Electron's checklist (https://www.electronjs.org/docs/latest/tutorial/security):
- * sandboxed renderer with context isolation and no Node, a strict CSP, no navigation, no new
- * windows, no permissions, and only allow-listed https links handed to the system browser.
+ * sandboxed renderer with context isolation and no Node, the renderer served from its own
+ * `app://workbench` origin with a strict CSP, no navigation, no new windows, no permissions, and
+ * only allow-listed https links handed to the system browser.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  BrowserWindow,
-  app,
-  dialog,
-  nativeTheme,
-  session,
-  shell,
-  type WebContents,
-} from 'electron';
-import { contentSecurityPolicy } from '../core/api/csp';
+import { BrowserWindow, app, dialog, protocol, session, shell } from 'electron';
 import { Workbench } from '../services/workbench';
 import { registerApi } from './api';
-import { allowedExternalUrl } from './external-links';
+import { aboutSource, installAppMenu, showWelcome } from './app-menu';
+import { APP_SCHEME, appUrlMatcher } from './app-origin';
+import { appProtocolHandler } from './app-protocol';
+import { appDataDir } from './data-dir';
+import { hardenContents } from './harden-contents';
 import { utilityTrainerLauncher } from './trainer-launcher';
+import { createMainWindow } from './window';
 
-/** Also names the data folder: userData is `~/.config/MoT Workbench` on Linux. */
+/** Names Electron's userData folder (`~/.config/MoT Workbench` on Linux). */
 const APP_NAME = 'MoT Workbench';
 
-/** Set by `electron-vite dev`; unset in a built app, which loads its own files. */
+/** Set by `electron-vite dev`; unset in a built app, which serves its own files on app://. */
 const devServerUrl = (!app.isPackaged && process.env['ELECTRON_RENDERER_URL']) || undefined;
 
 /** Built files sit next to each other: out/main, out/preload, out/renderer. */
 const outDir = join(import.meta.dirname, '..');
-const preloadPath = join(outDir, 'preload', 'index.cjs');
-const rendererHtmlPath = join(outDir, 'renderer', 'index.html');
-/** Only Linux takes the window icon from here; macOS and Windows use the packaged app's icon. */
-const iconPath = join(outDir, '..', 'resources', 'icon.png');
+const rendererDir = join(outDir, 'renderer');
+
+/** True for a URL this app serves: exactly the dev server's origin, or exactly app://workbench. */
+const isAppUrl = appUrlMatcher(devServerUrl);
 
 // The name must be set before anything reads userData; set the path too, because Electron may
 // already have derived it from package.json's "name" when this module runs.
@@ -40,6 +38,11 @@ app.setName(APP_NAME);
 app.setPath('userData', join(app.getPath('appData'), APP_NAME));
 // Sandbox every renderer, whatever a future window forgets to ask for.
 app.enableSandbox();
+// A standard, secure scheme: the page gets a real origin (`'self'` in the CSP means
+// app://workbench), like https but served from the app's own files. Must run before `ready`.
+protocol.registerSchemesAsPrivileged([
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+]);
 
 let mainWindow: BrowserWindow | undefined;
 let workbench: Workbench | undefined;
@@ -57,29 +60,11 @@ async function pickDatasetFile(): Promise<string | null> {
   return result.canceled || result.filePaths.length === 0 ? null : result.filePaths[0];
 }
 
-/** True for a URL this app serves: the dev server, or its own files. */
-function isAppUrl(url: string): boolean {
-  if (!devServerUrl) return url.startsWith('file://');
-  return URL.canParse(url) && new URL(url).origin === new URL(devServerUrl).origin;
-}
-
-/** Sends the CSP header with every app response, and refuses every permission request. */
+/** Serves the renderer on app://, and refuses every permission request. */
 function hardenSession(): void {
-  const policy = contentSecurityPolicy({
-    dev: devServerUrl !== undefined,
-    delivery: 'header',
-  });
-  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    if (!isAppUrl(details.url)) {
-      callback({});
-      return;
-    }
-    const headers = { ...details.responseHeaders };
-    for (const name of Object.keys(headers)) {
-      if (name.toLowerCase() === 'content-security-policy') delete headers[name];
-    }
-    callback({ responseHeaders: { ...headers, 'Content-Security-Policy': [policy] } });
-  });
+  // The CSP travels as a header on every app:// response and as the page's <meta> tag; both come
+  // from src/core/api/csp.ts. (The dev server's page carries the meta tag.)
+  session.defaultSession.protocol.handle(APP_SCHEME, appProtocolHandler(rendererDir));
   // Camera, microphone, notifications, geolocation, clipboard, HID, serial...: none are needed.
   session.defaultSession.setPermissionRequestHandler((_webContents, _permission, callback) => {
     callback(false);
@@ -87,65 +72,27 @@ function hardenSession(): void {
   session.defaultSession.setPermissionCheckHandler(() => false);
 }
 
-/** Applies to every web contents the app ever creates, not just the main window's. */
-function hardenWebContents(contents: WebContents): void {
-  // The app is a single page: any navigation is a link that escaped or an injected redirect.
-  contents.on('will-navigate', (event) => event.preventDefault());
-  contents.on('will-attach-webview', (event) => event.preventDefault());
-  // No new Electron windows; allow-listed https links open in the system browser instead.
-  contents.setWindowOpenHandler(({ url }) => {
-    const external = allowedExternalUrl(url);
-    if (external) {
-      shell.openExternal(external).catch((error: unknown) => {
-        console.error(`Could not open ${external}:`, error);
-      });
-    }
-    return { action: 'deny' };
-  });
-}
-
-function createMainWindow(): BrowserWindow {
-  const window = new BrowserWindow({
-    title: APP_NAME,
-    width: 1280,
-    height: 820,
-    minWidth: 720,
-    minHeight: 480,
-    show: false,
-    // Matches the page's own background, so the window does not flash white in dark mode.
-    backgroundColor: nativeTheme.shouldUseDarkColors ? '#15171c' : '#f7f7f8',
-    ...(process.platform === 'linux' ? { icon: iconPath } : {}),
-    webPreferences: {
-      preload: preloadPath,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      spellcheck: false,
-    },
-  });
-  window.once('ready-to-show', () => window.show());
+/** The one window, made when there is none (first start, or macOS with every window closed). */
+function showMainWindow(): void {
+  if (mainWindow && !mainWindow.isDestroyed()) {
+    if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.focus();
+    return;
+  }
+  const window = createMainWindow({ title: APP_NAME, outDir, devServerUrl });
   window.on('closed', () => {
-    mainWindow = undefined;
+    if (mainWindow === window) mainWindow = undefined;
   });
-  const loading = devServerUrl ? window.loadURL(devServerUrl) : window.loadFile(rendererHtmlPath);
-  loading.catch((error: unknown) => console.error('Could not load the renderer:', error));
-  return window;
+  mainWindow = window;
 }
 
-// A second launch focuses the first window instead of opening a second app on the same data.
+// A second launch shows the first app's window instead of opening a second app on the same data.
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  app.on('second-instance', () => {
-    if (!mainWindow) return;
-    if (mainWindow.isMinimized()) mainWindow.restore();
-    mainWindow.focus();
-  });
-  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
+  app.on('web-contents-created', (_event, contents) =>
+    hardenContents(contents, (url) => shell.openExternal(url)),
+  );
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
@@ -164,20 +111,32 @@ if (!app.requestSingleInstanceLock()) {
     .whenReady()
     .then(async () => {
       hardenSession();
-      // The same store as the CLI and `mot serve`; runs left running by a crash become interrupted.
-      workbench = await Workbench.open(app.getPath('userData'), {
+      // The same store and the same data-dir rule as the CLI and `mot serve`; runs left running
+      // by a crash become interrupted. Opening creates the folder on the first start.
+      const dataDir = appDataDir();
+      const firstRun = !existsSync(join(dataDir, 'catalog.json'));
+      const opened = await Workbench.open(dataDir, {
         launcher: utilityTrainerLauncher(),
         pickDatasetFile,
       });
-      registerApi(workbench, isAppUrl, () => mainWindow?.webContents);
-      mainWindow = createMainWindow();
+      workbench = opened;
+      registerApi(opened, isAppUrl, () => mainWindow?.webContents);
+      const about = aboutSource(opened, () => mainWindow);
+      installAppMenu(about);
+      showMainWindow();
+      if (firstRun) {
+        mainWindow?.once('ready-to-show', () => {
+          showWelcome(about).catch((error: unknown) => console.error(error));
+        });
+      }
+      // Both only once the Workbench is open: a window before it would have no API to call.
+      app.on('second-instance', showMainWindow);
       // macOS: clicking the dock icon with no window open makes a new one.
-      app.on('activate', () => {
-        if (BrowserWindow.getAllWindows().length === 0) mainWindow = createMainWindow();
-      });
+      app.on('activate', showMainWindow);
     })
     .catch((error: unknown) => {
       console.error('MoT Workbench failed to start:', error);
+      dialog.showErrorBox('MoT Workbench failed to start', String(error));
       app.exit(1);
     });
 }

@@ -3,7 +3,10 @@
  * named function per API method and one subscription per event, all derived from the contract
  * table, so no channel name is written twice; never `ipcRenderer` itself.
  *
- * It runs sandboxed, so it is bundled as one CommonJS file and may import only `electron`.
+ * It runs sandboxed: Electron gives it a `require` that knows only `electron`, `events`, `timers`
+ * and `url`. So the build bundles everything it imports (valibot, through the contract) into one
+ * CommonJS file that requires `electron` alone (electron.vite.config.ts; test/main/preload.test.ts
+ * loads the built file under exactly that restriction).
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { version } from '../../package.json';
@@ -29,17 +32,29 @@ const api = Object.fromEntries(
   ]),
 ) as Api;
 
-/** Subscriptions share one channel; each returns its unsubscribe. */
+/**
+ * Every event arrives on one channel, through one `ipcRenderer` listener that fans out to the
+ * page's listeners by event name (one listener per subscription would pass Node's limit of 10).
+ */
+const listeners = new Map<string, Set<(payload: unknown) => void>>(
+  EVENT_NAMES.map((name) => [name, new Set()]),
+);
+ipcRenderer.on(IPC_EVENT, (_event: IpcRendererEvent, name: unknown, payload: unknown) => {
+  const subscribed = typeof name === 'string' ? listeners.get(name) : undefined;
+  subscribed?.forEach((listener) => listener(payload));
+});
+
+/** Each subscription returns its unsubscribe. */
 const on = Object.fromEntries(
   EVENT_NAMES.map((name) => [
     name,
     (listener: (payload: unknown) => void) => {
-      const forward = (_event: IpcRendererEvent, event: string, payload: unknown) => {
-        if (event === name) listener(payload);
-      };
-      ipcRenderer.on(IPC_EVENT, forward);
+      // A wrapper per call, so subscribing one function twice needs two unsubscribes.
+      const subscribed = listeners.get(name);
+      const entry = (payload: unknown) => listener(payload);
+      subscribed?.add(entry);
       return () => {
-        ipcRenderer.off(IPC_EVENT, forward);
+        subscribed?.delete(entry);
       };
     },
   ]),

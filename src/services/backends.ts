@@ -28,7 +28,8 @@ export interface BackendSelection {
 // PROD silences tfjs's console advice about installing tfjs-node, which we already say better.
 tf.env().set('PROD', true);
 
-const AUTO_ORDER: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+/** What `auto` tries, best first (webgpu is opt-in). */
+export const AUTO_ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 
 /** Loads and activates a backend. `auto` tries tensorflow, then wasm, then cpu (webgpu is opt-in). */
 export async function selectBackend(choice: BackendChoice): Promise<BackendSelection> {

@@ -22,6 +22,8 @@ export interface EvaluationRow {
   /** MoT group size used (MoT runs only). */
   groupSize?: number;
   validationLoss: number;
+  /** Standard error of validationLoss over its batches (absent with one batch). */
+  validationStdError?: number;
   /** Validation tokens scored. */
   evalTokens: number;
 }
@@ -104,7 +106,7 @@ export function evaluateRun(
     plans.push({
       mode: 'alone',
       label: expertChoice
-        ? 'MoE expert choice, batch 1 (experts choose among one sequence’s tokens)'
+        ? 'MoE expert choice, batch 1 (at each position every expert takes the one token there)'
         : 'MoE token choice, batch 1 (each sequence decoded alone, no capacity limit)',
       batchSize: 1,
       options: { inference: true },
@@ -116,7 +118,7 @@ export function evaluateRun(
   const model = modelFromCheckpoint(loaded);
   try {
     const rows = plans.map((plan): EvaluationRow => {
-      const { loss, tokens } = validationLoss(
+      const { loss, stdError, tokens } = validationLoss(
         model,
         windows,
         m.contextLength,
@@ -129,6 +131,7 @@ export function evaluateRun(
         batchSize: plan.batchSize,
         ...(plan.groupSize !== undefined && { groupSize: plan.groupSize }),
         validationLoss: loss,
+        ...(stdError !== null && { validationStdError: stdError }),
         evalTokens: tokens,
       };
     });

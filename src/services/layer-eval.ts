@@ -6,8 +6,9 @@
  *   dense: {"kind":"dense","x":...,"params":{"W1":[d][h],"W2":[h][d]}} -> {"y"}
  *   moe:   {"kind":"moe","router":"token-choice"|"expert-choice","topK":k,"capacityFactor":c,
  *           "x":...,"params":{"router":[d][E],"W1":[E][d][f],"W2":[E][f][d]}}
- *           -> {"y","taken":[B][T][E]}   (expert choice ignores topK: each expert takes
- *           floor(c * B*T / E) tokens of the whole case)
+ *           -> {"y","taken":[B][T][E]}   (expert choice ignores topK: at each position each
+ *           expert takes floor(c * B / E) of the B tokens there; its output then goes through
+ *           the layer's LayerNorm at its initial gain 1 and bias 0)
  */
 import * as tf from '@tensorflow/tfjs';
 import * as v from 'valibot';

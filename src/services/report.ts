@@ -6,6 +6,8 @@
  * `reportRuns` reads the runs from the store.
  */
 import { blockKinds, ffnSummary, type RunConfig } from '../core/config';
+import { trainingIdentity } from '../core/study/grid';
+import { meanInterval, type MeanInterval } from '../core/study/interval';
 import type { EvalRecord, MetricRecord, TrainRecord } from '../core/train/metrics';
 import { readRunConfig } from './run-data';
 import type { RunStore } from './store';
@@ -27,9 +29,22 @@ export interface RunComparison {
   bestValidationLoss: number | null;
   /** Mean train LM loss over the last 10 train records (one step's loss is noisy). */
   finalTrainLoss: number | null;
-  /** First eval step whose validation loss is <= the baseline's final one (null: never). */
+  finalValidationStdError: number | null;
+  /** Passes over the training split at the last record (null in records from before it). */
+  epochs: number | null;
+  /**
+   * The step where the validation loss reaches the baseline's final one, interpolated linearly
+   * between the last eval above it and the first at or below it (null: never). Not an integer.
+   */
   stepReachingBaseline: number | null;
-  /** Training time (pauses excluded) at that eval, ms. */
+  /**
+   * The resolution of that step: the spacing of the two evals it lies between (the true crossing
+   * is somewhere in that bracket; the interpolation assumes a straight loss curve across it).
+   * When the first eval is already at or below, the crossing is somewhere before it: this is
+   * that eval's step, and stepReachingBaseline is an upper bound.
+   */
+  reachingResolutionSteps: number | null;
+  /** Training time (pauses excluded) at that step, ms, interpolated the same way. */
   elapsedMsReachingBaseline: number | null;
   /** Baseline's final eval step / stepReachingBaseline (> 1: fewer steps than the baseline). */
   speedupSteps: number | null;
@@ -39,10 +54,22 @@ export interface RunComparison {
   mixEntropy: { block: number; value: number }[];
 }
 
+/** Runs that differ only in their training seed: their final losses side by side and the mean. */
+export interface SeedGroup {
+  ffn: string;
+  runIds: string[];
+  seeds: number[];
+  finalValidationLosses: number[];
+  /** Mean with its 95% t-interval over the seeds (low/high null with one seed). */
+  mean: MeanInterval;
+}
+
 export interface RunsReport {
   baselineId: string | null;
   baselineFinalValidationLoss: number | null;
   runs: RunComparison[];
+  /** Groups of two or more runs that differ only in train.seed. */
+  seedGroups: SeedGroup[];
   paper: typeof PAPER_FIGURES;
 }
 
@@ -79,6 +106,7 @@ export function compareRuns(runs: RunMetrics[], baselineId?: string): RunsReport
     baselineId: baseline?.runId ?? null,
     baselineFinalValidationLoss: baselineFinal?.validationLoss ?? null,
     runs: runs.map((run) => compareOne(run, baselineFinal)),
+    seedGroups: seedGroupsOf(runs),
     paper: PAPER_FIGURES,
   };
 }
@@ -89,9 +117,7 @@ function compareOne(run: RunMetrics, baselineFinal: EvalRecord | undefined): Run
     .filter((r): r is TrainRecord => r.type === 'train')
     .sort((a, b) => a.step - b.step);
   const tail = trains.slice(-TRAIN_TAIL);
-  const reached = baselineFinal
-    ? evals.find((e) => e.validationLoss <= baselineFinal.validationLoss)
-    : undefined;
+  const reached = baselineFinal ? crossing(evals, baselineFinal.validationLoss) : null;
   const last = trains.at(-1);
   const mixEntropy = (last?.layers ?? []).flatMap((layer) =>
     layer.kind === 'mot' ? [{ block: layer.block, value: mean(layer.mixEntropy) }] : [],
@@ -102,9 +128,12 @@ function compareOne(run: RunMetrics, baselineFinal: EvalRecord | undefined): Run
     ffn: ffnSummary(run.config.model),
     steps: last?.step ?? 0,
     finalValidationLoss: evals.at(-1)?.validationLoss ?? null,
+    finalValidationStdError: evals.at(-1)?.validationStdError ?? null,
+    epochs: last?.epochs ?? evals.at(-1)?.epochs ?? null,
     bestValidationLoss: evals.length ? Math.min(...evals.map((e) => e.validationLoss)) : null,
     finalTrainLoss: tail.length ? mean(tail.map((r) => r.lmLoss)) : null,
     stepReachingBaseline: reached?.step ?? null,
+    reachingResolutionSteps: reached?.resolution ?? null,
     elapsedMsReachingBaseline: reached?.elapsedMs ?? null,
     speedupSteps:
       reached && baselineFinal && reached.step > 0 ? baselineFinal.step / reached.step : null,
@@ -127,6 +156,49 @@ export function reportRuns(store: RunStore, runIds: string[], baselineId?: strin
     };
   });
   return compareRuns(runs, baselineId);
+}
+
+/** Runs whose configs are the same but for train.seed, two or more per group, with a final loss. */
+function seedGroupsOf(runs: RunMetrics[]): SeedGroup[] {
+  const groups = new Map<string, { run: RunMetrics; loss: number }[]>();
+  for (const run of runs) {
+    const loss = evalsOf(run).at(-1)?.validationLoss;
+    if (loss === undefined) continue;
+    const key = trainingIdentity({ ...run.config, train: { ...run.config.train, seed: 0 } });
+    groups.set(key, [...(groups.get(key) ?? []), { run, loss }]);
+  }
+  return [...groups.values()]
+    .filter((group) => group.length > 1)
+    .map((group) => ({
+      ffn: ffnSummary(group[0]!.run.config.model),
+      runIds: group.map((g) => g.run.runId),
+      seeds: group.map((g) => g.run.config.train.seed),
+      finalValidationLosses: group.map((g) => g.loss),
+      mean: meanInterval(group.map((g) => g.loss)),
+    }));
+}
+
+/**
+ * Where the eval curve first comes down to `target`: linear interpolation of step and training
+ * time between the last eval above it and the first at or below it.
+ */
+function crossing(
+  evals: EvalRecord[],
+  target: number,
+): { step: number; elapsedMs: number; resolution: number } | null {
+  const i = evals.findIndex((e) => e.validationLoss <= target);
+  if (i < 0) return null;
+  const after = evals[i] as EvalRecord;
+  if (i === 0) return { step: after.step, elapsedMs: after.elapsedMs, resolution: after.step };
+  const before = evals[i - 1] as EvalRecord;
+  const fraction =
+    (before.validationLoss - target) / (before.validationLoss - after.validationLoss);
+  const between = (a: number, b: number) => a + (b - a) * fraction;
+  return {
+    step: between(before.step, after.step),
+    elapsedMs: between(before.elapsedMs, after.elapsedMs),
+    resolution: after.step - before.step,
+  };
 }
 
 function evalsOf(run: RunMetrics): EvalRecord[] {

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import * as v from 'valibot';
-import { validateConfig, type RunConfig } from '../core/config';
+import { dataSeedOf, validateConfig, type RunConfig } from '../core/config';
 import { prepareData, type PreparedData } from '../core/data/prepare';
 import { Gpt } from '../core/model/gpt';
 import { tokenizerFromJSON, type Tokenizer } from '../core/tokenizer';
@@ -43,7 +43,7 @@ export function loadRunData(
 ): PreparedData {
   const { dataDir, tokenizer } = options;
   const corpus = loadCorpus(config.data.corpus, dataDir);
-  return prepareData(corpus.documents, config.data, config.train.seed, tokenizer);
+  return prepareData(corpus.documents, config.data, dataSeedOf(config), tokenizer);
 }
 
 export interface LoadedCheckpoint {

@@ -16,6 +16,7 @@ import {
   pointLabel,
   trainingIdentity,
   usedValues,
+  withSeeds,
   type GridIssue,
   type StudyGrid,
 } from '../core/study/grid';
@@ -32,6 +33,12 @@ export interface CreateStudyInput {
   base: RunConfig;
   preset?: string;
   grid: StudyGrid;
+  /**
+   * Training seeds per point, added to the grid as `train.seed` (default 1, 2, 3) unless the
+   * grid varies it already. The data seed stays the base config's: one split and validation
+   * sample for the whole study.
+   */
+  seeds?: number[];
 }
 
 /**
@@ -42,10 +49,15 @@ export interface CreateStudyInput {
  * the runs fails halfway, the runs made so far are deleted.
  */
 export async function createStudy(store: RunStore, input: CreateStudyInput): Promise<StudyRecord> {
-  const { points, issues } = expandGrid(input.base, input.grid);
+  if (input.seeds !== undefined && 'train.seed' in input.grid)
+    throw new ConfigError([
+      { path: 'seeds', message: 'the grid varies train.seed already: give the seeds one way' },
+    ]);
+  const grid = withSeeds(input.grid, input.seeds);
+  const { points, issues } = expandGrid(input.base, grid);
   issues.push(
     ...fileCorpusIssues(
-      input.grid,
+      grid,
       points.map((p) => p.config),
     ),
   );
@@ -78,7 +90,7 @@ export async function createStudy(store: RunStore, input: CreateStudyInput): Pro
       name: input.name,
       ...(input.preset !== undefined && { preset: input.preset }),
       baseConfig: input.base,
-      grid: input.grid,
+      grid,
       runs,
     });
   } catch (error) {
@@ -99,6 +111,7 @@ export function studyDetail(store: RunStore, study: StudyRecord): StudyDetail {
       ...run,
       record,
       finalValidationLoss: last?.eval?.validationLoss ?? null,
+      validationStdError: last?.eval?.validationStdError ?? null,
       flops: last?.train?.flops ?? 0,
       tokens: last?.train?.tokens ?? record?.tokensSeen ?? 0,
     };
@@ -108,8 +121,10 @@ export function studyDetail(store: RunStore, study: StudyRecord): StudyDetail {
     values: run.values,
     status: run.record?.status ?? 'missing',
     finalValidationLoss: run.finalValidationLoss,
+    validationStdError: run.validationStdError,
     tokens: run.tokens,
     flops: run.flops,
+    trainSplitTokens: run.record?.trainSplitTokens ?? null,
   }));
   const unique = uniqueBy(runs, (run) => run.runId).map(({ flops: _f, tokens: _t, ...run }) => ({
     ...run,

@@ -5,6 +5,7 @@
  * catalog: the CLI passes `store.update`; a training child of the run manager forwards them to
  * its parent. Used in-process by the CLI and, one process per run, by the run manager.
  */
+import type { PreparedData } from '../core/data/prepare';
 import type { TrainRecord, EvalRecord, MetricRecord } from '../core/train/metrics';
 import { Trainer, type TrainSummary } from '../core/train/trainer';
 import { selectBackend, type BackendSelection } from './backends';
@@ -58,11 +59,15 @@ export async function trainStoredRun(
     `${checkpoint ? `resume from step ${checkpoint.step}` : 'start'} on ${backend.name} (${backend.detail})` +
       backend.skipped.map((s) => `; skipped ${s.name}: ${s.detail}`).join(''),
   );
+  await log(
+    passesLine(config.train.steps * config.train.batchSize * config.model.contextLength, data),
+  );
   // A fresh start clears the clock of an earlier attempt; a resume continues the checkpoint's.
   await updateRecord({
     status: 'running',
     error: undefined,
     elapsedMs: checkpoint?.meta.state.elapsedMs ?? 0,
+    trainSplitTokens: data.train.length,
   });
   hooks.onStart?.({ backend, fromStep: trainer.step, trainer });
 
@@ -136,4 +141,15 @@ export async function trainStoredRun(
   } finally {
     trainer.dispose();
   }
+}
+
+/** How many passes over the training split the run's budget makes; a warning past one. */
+export function passesLine(budgetTokens: number, data: PreparedData): string {
+  const passes = budgetTokens / data.train.length;
+  const line =
+    `training split: ${data.train.length.toLocaleString('en-US')} tokens in ${data.trainDocuments} documents; ` +
+    `the budget of ${budgetTokens.toLocaleString('en-US')} tokens is ${passes.toFixed(2)} passes over it`;
+  return passes > 1
+    ? `${line}. Warning: past one pass the model sees its training text again, so a comparison measures memorisation as much as the architecture`
+    : line;
 }

@@ -37,6 +37,9 @@ export function studyBadCases(): BadCase[] {
     ['createStudy', study({ grid: undefined }), 'grid'],
     ['createStudy', study({ grid: [1] }), 'grid'],
     ['createStudy', study({ grid: {} }), 'grid'],
+    ['createStudy', study({ seeds: [] }), 'seeds'],
+    ['createStudy', study({ seeds: [1.5] }), 'seeds.0'],
+    ['createStudy', study({ grid: { 'train.seed': [1, 2] }, seeds: [3] }), 'seeds'],
     ['createStudy', study({ grid: { 'model.ffn': 'dense' } }), 'grid.model.ffn'],
     ['createStudy', study({ grid: { 'model.ffn': [] } }), 'grid.model.ffn'],
     [
@@ -51,8 +54,9 @@ export function studyBadCases(): BadCase[] {
       'createStudy',
       study({
         grid: {
-          'train.seed': [1, 2, 3, 4, 5, 6, 7, 8, 9],
-          'train.steps': [1, 2, 3, 4, 5, 6, 7, 8],
+          // 13 x 15 = 195 runs, over the limit of 192.
+          'train.seed': [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13],
+          'train.steps': [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
         },
       }),
       'grid',
@@ -96,20 +100,24 @@ export function defineStudySuite(name: string, makeClient: () => Promise<Contrac
         name: 'crossover smoke',
         preset: 'smoke',
         grid: { 'model.ffn': ['dense', 'mot'], 'train.steps': [4, 8] },
+        seeds: [1],
       });
       expect(study.study).toMatchObject({ name: 'crossover smoke', preset: 'smoke' });
+      const seed = { 'train.seed': 1 };
       expect(study.runs.map((r) => r.values)).toEqual([
-        { 'model.ffn': 'dense', 'train.steps': 4 },
-        { 'model.ffn': 'mot', 'train.steps': 4 },
-        { 'model.ffn': 'dense', 'train.steps': 8 },
-        { 'model.ffn': 'mot', 'train.steps': 8 },
+        { 'model.ffn': 'dense', ...seed, 'train.steps': 4 },
+        { 'model.ffn': 'mot', ...seed, 'train.steps': 4 },
+        { 'model.ffn': 'dense', ...seed, 'train.steps': 8 },
+        { 'model.ffn': 'mot', ...seed, 'train.steps': 8 },
       ]);
       // The first may already have started by the time the study is read back.
       expect(study.runs.slice(1).map((r) => r.record?.status)).toEqual(Array(3).fill('queued'));
       expect(['queued', 'running']).toContain(study.runs[0]?.record?.status);
-      expect(study.runs[1]?.record?.name).toBe('crossover smoke · ffn=mot steps=4');
+      expect(study.runs[1]?.record?.name).toBe('crossover smoke · ffn=mot seed=1 steps=4');
       expect(study.runs[1]?.record?.tags).toEqual(['study', 'study:crossover smoke']);
-      expect(study.report.verdict).toBe('No dense/MoT pair has finished yet (0 of 2): no verdict.');
+      expect(study.report.verdict).toBe(
+        'No dense/MoT point has finished yet (0 of 2): no verdict.',
+      );
       const runs = await ok<RunRecord[]>(client, 'listRuns', {});
       expect(runs.filter((r) => r.tags.includes('study'))).toHaveLength(4);
     });
@@ -128,14 +136,19 @@ export function defineStudySuite(name: string, makeClient: () => Promise<Contrac
       expect(report.points.map((p) => p.label)).toEqual(['steps=4', 'steps=8']);
       for (const point of report.points) {
         expect(point.gap).toBeCloseTo(
-          (point.mot?.finalValidationLoss ?? NaN) - (point.dense?.finalValidationLoss ?? NaN),
+          (point.mot?.runs[0]?.finalValidationLoss ?? NaN) -
+            (point.dense?.runs[0]?.finalValidationLoss ?? NaN),
           12,
         );
+        // One seed: a mean without an interval, so no call either way.
+        expect(point.interval).toBeNull();
+        expect(point.verdict).toBe('indistinguishable');
         // FLOP-matched MoT costs about a dense FFN per token, plus its mixing.
         expect(point.flopsRatio).toBeGreaterThan(1);
         expect(point.flopsRatio).toBeLessThan(1.1);
       }
-      expect(report.verdict).toMatch(/^MoT (overtakes|does not overtake|leads) dense/);
+      expect(report.verdict).toMatch(/indistinguishable at this budget at steps=4, steps=8\./);
+      expect(report.verdict).toMatch(/one seed per point: no interval/);
     });
 
     it('lists it with its progress, and forgets it on delete while its runs stay', async () => {
@@ -161,6 +174,7 @@ export function defineStudySuite(name: string, makeClient: () => Promise<Contrac
         name: 'later',
         preset: 'smoke',
         grid: { 'model.mot.groupSize': [2, 4] },
+        seeds: [1],
         start: false,
       });
       expect(quiet.runs.map((r) => r.record?.status)).toEqual(['created', 'created']);

@@ -1,13 +1,13 @@
-/** Expert-choice MoE (expert-choice.ts + moe.ts): each expert takes exactly its top-c tokens. */
+/**
+ * Expert-choice MoE (expert-choice.ts + moe.ts): at each position, each expert takes exactly its
+ * top-c tokens among the batch's sequences; the output goes through a LayerNorm.
+ */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  chooseTokens,
-  coverageFractions,
-  expertChoiceCapacity,
-} from '../../src/core/model/expert-choice';
+import { chooseTokens, expertChoiceCapacity } from '../../src/core/model/expert-choice';
 import { MoeFfn } from '../../src/core/model/moe';
 import { Params } from '../../src/core/model/params';
+import { coverageFractions } from '../../src/core/model/routing';
 import { Rng } from '../../src/core/rng';
 import { flopsPerToken } from '../../src/core/train/flops';
 import { Trainer } from '../../src/core/train/trainer';
@@ -60,26 +60,32 @@ function softmaxRow(z: number[]): number[] {
   return ex.map((v) => v / sum);
 }
 
-/** Zhou et al. in plain numbers: per expert, sort all tokens by p(e|x), take c, add p * expert(x). */
+/**
+ * The authors' causal expert choice in plain numbers: at each position t, per expert, sort the B
+ * tokens (b, t) by p(e|x), take c = floor(cf * B / E), add p * expert(x); then LayerNorm each
+ * token's sum (gain 1, bias 0 at initialisation).
+ */
 function loopForm(layer: MoeFfn, x: number[][][]) {
   const E = layer.config.experts;
   const R = layer.router.arraySync() as number[][];
   const W1 = layer.w1.map((w) => w.arraySync() as number[][]);
   const W2 = layer.w2.map((w) => w.arraySync() as number[][]);
-  const tokens = x.flat();
-  const N = tokens.length;
+  const B = x.length;
+  const T = x[0].length;
+  const tokens = x.flat(); // index b*T + t
   const d = tokens[0].length;
   const probs = tokens.map((xn) =>
     softmaxRow(Array.from({ length: E }, (_, e) => xn.reduce((s, v, j) => s + v * R[j][e], 0))),
   );
-  const c = Math.max(1, Math.floor((layer.config.capacityFactor * N) / E));
+  const c = Math.max(1, Math.floor((layer.config.capacityFactor * B) / E));
   const out = tokens.map(() => new Array<number>(d).fill(0));
   const takenBy = tokens.map(() => 0);
   for (let e = 0; e < E; e++) {
-    const chosen = tokens
-      .map((_, n) => n)
-      .sort((a, b) => probs[b][e] - probs[a][e] || a - b)
-      .slice(0, c);
+    const chosen: number[] = [];
+    for (let t = 0; t < T; t++) {
+      const atT = Array.from({ length: B }, (_, b) => b * T + t);
+      chosen.push(...atT.sort((a, b) => probs[b][e] - probs[a][e] || a - b).slice(0, c));
+    }
     for (const n of chosen) {
       takenBy[n]++;
       const h = W1[e][0].map((_, k) =>
@@ -92,7 +98,12 @@ function loopForm(layer: MoeFfn, x: number[][][]) {
         out[n][j] += probs[n][e] * h.reduce((s, hk, k) => s + hk * W2[e][k][j], 0);
     }
   }
-  return { out, takenBy, c };
+  const normed = out.map((row) => {
+    const mean = row.reduce((s, v) => s + v, 0) / d;
+    const variance = row.reduce((s, v) => s + (v - mean) ** 2, 0) / d;
+    return row.map((v) => (v - mean) / Math.sqrt(variance + 1e-5));
+  });
+  return { out: normed, takenBy, c };
 }
 
 function maxAbsDiff(a: number[][], b: number[][]): number {
@@ -102,24 +113,31 @@ function maxAbsDiff(a: number[][], b: number[][]): number {
 }
 
 describe('chooseTokens', () => {
-  it('gives every expert exactly c tokens, the c with the highest p(e|x)', () => {
+  it('gives every expert exactly c tokens per position, the c with the highest p(e|x) there', () => {
     const rng = new Rng(2);
     for (let trial = 0; trial < 20; trial++) {
-      const N = 2 + rng.int(40);
+      const B = 2 + rng.int(12);
+      const T = 1 + rng.int(5);
+      const N = B * T;
       const E = 1 + rng.int(8);
       const capacityFactor = 0.25 + rng.next() * 2.5;
-      const c = expertChoiceCapacity(N, E, capacityFactor);
+      const c = expertChoiceCapacity(B, E, capacityFactor);
       const rows = Array.from({ length: N }, () =>
         softmaxRow(Array.from({ length: E }, () => rng.normal())),
       );
       const probs = Float32Array.from(rows.flat());
-      const plan = chooseTokens(probs, N, E, c);
+      const plan = chooseTokens(probs, B, T, E, c);
       plan.tokensOf.forEach((ids, e) => {
-        expect(ids).toHaveLength(c);
-        expect(new Set(ids).size).toBe(c);
-        const takenMin = Math.min(...ids.map((n) => probs[n * E + e]));
-        for (let n = 0; n < N; n++)
-          if (!ids.includes(n)) expect(probs[n * E + e]).toBeLessThanOrEqual(takenMin);
+        expect(ids).toHaveLength(c * T);
+        expect(new Set(ids).size).toBe(c * T);
+        for (let t = 0; t < T; t++) {
+          const atT = ids.filter((n) => n % T === t);
+          expect(atT).toHaveLength(c);
+          const takenMin = Math.min(...atT.map((n) => probs[n * E + e]));
+          for (let b = 0; b < B; b++)
+            if (!atT.includes(b * T + t))
+              expect(probs[(b * T + t) * E + e]).toBeLessThanOrEqual(takenMin);
+        }
       });
       const cover = coverageFractions(plan.tokensOf, N);
       const takenBy = (n: number) => plan.tokensOf.filter((ids) => ids.includes(n)).length;
@@ -132,7 +150,7 @@ describe('chooseTokens', () => {
     }
   });
 
-  it('capacity is floor(capacityFactor * N / E), between 1 and N', () => {
+  it('capacity is floor(capacityFactor * B / E), between 1 and B', () => {
     expect(expertChoiceCapacity(16, 4, 1)).toBe(4);
     expect(expertChoiceCapacity(2048, 8, 1.25)).toBe(320);
     expect(expertChoiceCapacity(10, 3, 1)).toBe(3);
@@ -140,8 +158,8 @@ describe('chooseTokens', () => {
     expect(expertChoiceCapacity(4, 2, 5)).toBe(4);
   });
 
-  it('breaks ties toward the lower token index', () => {
-    const plan = chooseTokens(Float32Array.from([0.5, 0.5, 0.5, 0.5, 0.5, 0.5]), 3, 2, 2);
+  it('breaks ties toward the lower batch row', () => {
+    const plan = chooseTokens(Float32Array.from([0.5, 0.5, 0.5, 0.5, 0.5, 0.5]), 3, 1, 2, 2);
     expect(plan.tokensOf).toEqual([
       [0, 1],
       [0, 1],
@@ -154,23 +172,24 @@ describe('MoeFfn with expert choice', () => {
   const B = 4;
   const T = 3;
 
-  it('equals the loop reference; tokens no expert took get exactly 0', () => {
+  it('equals the loop reference; tokens no expert took get LayerNorm(0) = the bias', () => {
     const { layer, d, E } = makeLayer({ capacityFactor: 1 });
     const x = randomInput(B, T, d);
     const { y, stats, taken, auxLoss } = layer.apply(x, { capture: true });
     const ref = loopForm(layer, x.arraySync());
     const got = y.reshape([B * T, d]).arraySync() as number[][];
-    expect(maxAbsDiff(got, ref.out)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(got, ref.out)).toBeLessThan(1e-4);
     expect(ref.takenBy.some((c) => c === 0)).toBe(true); // the test means something only with misses
     expect(ref.takenBy.some((c) => c > 1)).toBe(true);
     got.forEach((row, n) => {
       if (ref.takenBy[n] === 0) expect(row.every((v) => v === 0)).toBe(true);
     });
-    // taken [B][T][E]: each expert column holds exactly c ones.
-    for (let e = 0; e < E; e++) expect(taken!.flat().reduce((s, row) => s + row[e], 0)).toBe(ref.c);
+    // taken [B][T][E]: each expert takes exactly c tokens at every position.
+    for (let e = 0; e < E; e++)
+      for (let t = 0; t < T; t++) expect(taken!.reduce((s, rows) => s + rows[t][e], 0)).toBe(ref.c);
     expect(taken!.flat().map((row) => row.reduce((a, b) => a + b, 0))).toEqual(ref.takenBy);
     expect(stats!.capacity).toBe(ref.c);
-    expect(stats!.load).toEqual(new Array(E).fill(ref.c / (B * T)));
+    expect(stats!.load).toEqual(new Array(E).fill(ref.c / B));
     const none = ref.takenBy.filter((c) => c === 0).length / (B * T);
     expect(stats!.takenByNone).toBeCloseTo(none, 12);
     expect(stats!.droppedFraction).toBeCloseTo(none, 12);
@@ -258,7 +277,7 @@ describe('expert choice in the model', () => {
     const layer = records[0].layers[0];
     expect(layer.kind).toBe('moe');
     if (layer.kind === 'moe') {
-      expect(layer.load).toEqual(new Array(4).fill(16 / 64)); // c = floor(64 / 4) of N = 8 * 8
+      expect(layer.load).toEqual(new Array(4).fill(2 / 8)); // c = floor(8 / 4) of B = 8, per position
       expect(layer.droppedFraction).toBe(layer.takenByNone); // both: tokens no expert took
       expect(layer.loadBalanceLoss).toBe(0);
     }

@@ -125,9 +125,9 @@ function routeByHand(probs: number[][], topK: number, capacity: number) {
       else dropped++;
     });
   }
-  const firstChoice = new Array<number>(E).fill(0);
-  for (const choices of ranked) firstChoice[choices[0]]++;
-  return { takenBy, dropped, firstChoice };
+  const chosen = new Array<number>(E).fill(0); // every (token, choice) pair, as the authors count
+  for (const choices of ranked) for (let r = 0; r < topK; r++) chosen[choices[r]]++;
+  return { takenBy, dropped, chosen };
 }
 
 describe('MoE statistics (token choice)', () => {
@@ -157,7 +157,7 @@ describe('MoE statistics (token choice)', () => {
     for (const ids of plan.takenBy) for (const n of ids) counts[n]++;
     const share = (keep: (c: number) => boolean) => counts.filter(keep).length / N;
     const meanProb = Array.from({ length: E }, (_, e) => mean(probs.map((row) => row[e])));
-    const loadBalance = E * meanProb.reduce((s, p, e) => s + (plan.firstChoice[e] / N) * p, 0);
+    const loadBalance = E * meanProb.reduce((s, p, e) => s + (plan.chosen[e] / (N * topK)) * p, 0);
     const zLoss = mean(
       logits.map((z) => {
         const top = Math.max(...z);

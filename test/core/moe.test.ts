@@ -129,7 +129,7 @@ describe('routeTokens', () => {
     const plan = routeTokens(probs, 5, 2, 1, 2);
     expect(plan.tokensOf).toEqual([[0, 1], [4]]);
     expect(plan.dropped).toBe(2);
-    expect(plan.firstChoiceCount).toEqual([4, 1]);
+    expect(plan.choiceCount).toEqual([4, 1]);
   });
 
   it('routes all first choices before any second choice', () => {
@@ -141,10 +141,10 @@ describe('routeTokens', () => {
       [0.5, 0.4, 0.1],
       [0.35, 0.55, 0.1],
     ]);
-    const plan = routeTokens(probs, 4, 3, 2, 2);
+    const plan = routeTokens(probs, 4, 3, 2, 2, 'first');
     expect(plan.tokensOf).toEqual([[0, 2], [1, 3], [1]]);
     expect(plan.dropped).toBe(3); // second choices of tokens 0, 2 (e1 full) and 3 (e0 full)
-    expect(plan.firstChoiceCount).toEqual([2, 2, 0]);
+    expect(plan.choiceCount).toEqual([2, 2, 0]);
   });
 
   it('breaks probability ties toward the lower expert index', () => {
@@ -163,13 +163,13 @@ describe('routeTokens', () => {
         softmaxRow(Array.from({ length: E }, () => rng.normal())),
       );
       const f32 = rows.map((r) => Array.from(Float32Array.from(r)));
-      const plan = routeTokens(probsOf(rows), N, E, topK, capacity);
+      const plan = routeTokens(probsOf(rows), N, E, topK, capacity, 'first');
       const expected = referenceRouting(f32, topK, capacity);
       expect(plan.tokensOf).toEqual(expected.tokensOf);
       expect(plan.dropped).toBe(expected.dropped);
       const counts = new Array<number>(E).fill(0);
       expected.firstChoice.forEach((e) => counts[e]++);
-      expect(plan.firstChoiceCount).toEqual(counts);
+      expect(plan.choiceCount).toEqual(counts);
       for (const ids of plan.tokensOf) expect(ids.length).toBeLessThanOrEqual(capacity);
       const taken = plan.tokensOf.reduce((s, ids) => s + ids.length, 0);
       expect(taken + plan.dropped).toBe(N * topK);

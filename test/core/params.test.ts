@@ -8,29 +8,36 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-/** The values `create` should draw: normals of the seed's stream, redrawn outside +-2, times std. */
-function truncatedNormals(rng: Rng, count: number, std: number): number[] {
+/** The values `create` should draw: std * normals of the seed's stream, redrawn outside the bound. */
+function truncatedNormals(rng: Rng, count: number, std: number, bound: number): number[] {
   return Array.from({ length: count }, () => {
-    let z = rng.normal();
-    while (Math.abs(z) > 2) z = rng.normal();
-    return Math.fround(z * std);
+    let value = rng.normal() * std;
+    while (Math.abs(value) > bound) value = rng.normal() * std;
+    return Math.fround(value);
   });
 }
 
 describe('Params', () => {
-  it('draws each parameter from the seed’s stream in creation order, cut at 2 std', () => {
-    const params = new Params(new Rng(3));
-    const a = params.create('a', [40, 50], { kind: 'truncated-normal', scale: 2, fanIn: 8 });
-    const b = params.create('b', [3], { kind: 'truncated-normal', scale: 1, fanIn: 1 });
-    const stream = new Rng(3);
-    const std = Math.sqrt(2 / 8);
-    expect(Array.from(a.dataSync())).toEqual(truncatedNormals(stream, 2000, std));
-    expect(Array.from(b.dataSync())).toEqual(truncatedNormals(stream, 3, 1)); // no draw skipped
-    const values = Array.from(a.dataSync());
-    expect(Math.max(...values.map(Math.abs))).toBeLessThanOrEqual(2 * std);
-    expect(Math.max(...values.map(Math.abs))).toBeGreaterThan(1.9 * std); // the tails are reached
-    params.dispose();
-  });
+  it.each([
+    ['std', 2 * 0.5], // +-2 std
+    ['scale', 2 * 2], // +-2 * scale, in absolute terms (the default)
+  ] as const)(
+    'truncation %s: draws from the seed’s stream in creation order, cut at %s',
+    (truncation, bound) => {
+      const params = new Params(new Rng(3), truncation);
+      const a = params.create('a', [40, 50], { kind: 'truncated-normal', scale: 2, fanIn: 8 });
+      const b = params.create('b', [3], { kind: 'truncated-normal', scale: 0.01, fanIn: 1e-4 });
+      const stream = new Rng(3);
+      expect(Array.from(a.dataSync())).toEqual(truncatedNormals(stream, 2000, 0.5, bound));
+      // No draw skipped between parameters; here std 10 and the bound binds hard either way.
+      const bBound = truncation === 'std' ? 20 : 0.02;
+      expect(Array.from(b.dataSync())).toEqual(truncatedNormals(stream, 3, 10, bBound));
+      const largest = Math.max(...Array.from(a.dataSync()).map(Math.abs));
+      expect(largest).toBeLessThanOrEqual(bound);
+      if (truncation === 'std') expect(largest).toBeGreaterThan(0.95 * bound); // tails reached
+      params.dispose();
+    },
+  );
 
   it('zeros and ones; count() adds up every entry', () => {
     const params = new Params(new Rng(1));

@@ -93,43 +93,68 @@ describe('takeSnapshot', () => {
 });
 
 describe('validationWindows and validationLoss', () => {
-  it('are the trainer’s validation set and loss, number for number', () => {
-    const config = tinyConfig('dense', { train: { evalBatches: 3 } });
+  it('a sample of whole non-overlapping windows, scored as the mean and standard error of batches', () => {
+    const config = tinyConfig('dense', { data: { validationTokens: 3 * 8 * 8 } });
     const data = tinyData();
     const trainer = new Trainer(config, data);
     for (let i = 0; i < 3; i++) trainer.trainStep();
     const { model: m, train: t } = config;
-    const windows = validationWindows(config, data.validation);
-    expect(windows.length).toBe(3 * t.batchSize * (m.contextLength + 1));
     const T = m.contextLength;
-    // Window k starts at token k*T of the validation stream and holds T + 1 tokens.
-    expect(Array.from(windows.subarray(0, 2 * (T + 1)))).toEqual([
-      ...data.validation.subarray(0, T + 1),
-      ...data.validation.subarray(T, 2 * T + 1),
-    ]);
-    const shared = validationLoss(trainer.model, windows, m.contextLength, t.batchSize);
-    expect(shared).toEqual({
-      loss: trainer.evaluate().validationLoss,
-      tokens: 3 * t.batchSize * m.contextLength,
-    });
-    // A trailing partial batch is skipped; no whole batch at all is refused.
-    const width = m.contextLength + 1;
-    const partial = windows.subarray(0, (t.batchSize + 3) * width);
-    expect(validationLoss(trainer.model, partial, m.contextLength, t.batchSize).tokens).toBe(
-      t.batchSize * m.contextLength,
+    const width = T + 1;
+    const windows = validationWindows(config, data.validation);
+    expect(windows.length).toBe(3 * t.batchSize * width); // ceil(192 / (8 * 8)) batches
+    // Each row is the tile starting at token k*T of the validation stream, no tile twice.
+    const starts = new Set<number>();
+    for (let row = 0; row < windows.length / width; row++) {
+      const first = windows.subarray(row * width, (row + 1) * width);
+      const k = Array.from(
+        { length: Math.floor((data.validation.length - 1) / T) },
+        (_, i) => i,
+      ).find((i) =>
+        data.validation.subarray(i * T, i * T + width).every((id, j) => id === first[j]),
+      );
+      expect(k).toBeDefined();
+      starts.add(k!);
+    }
+    expect(starts.size).toBe(windows.length / width);
+    const batchLosses = [0, 1, 2].map((i) =>
+      tf.tidy(() => {
+        const slice = windows.subarray(i * t.batchSize * width, (i + 1) * t.batchSize * width);
+        return trainer.model
+          .loss(tf.tensor2d(slice, [t.batchSize, width], 'int32'))
+          .lmLoss.dataSync()[0];
+      }),
     );
+    const mean = batchLosses.reduce((a, b) => a + b, 0) / 3;
+    const sd = Math.sqrt(batchLosses.reduce((s, x) => s + (x - mean) ** 2, 0) / 2);
+    const shared = validationLoss(trainer.model, windows, T, t.batchSize);
+    expect(shared.loss).toBeCloseTo(mean, 12);
+    expect(shared.stdError).toBeCloseTo(sd / Math.sqrt(3), 12);
+    expect(shared.tokens).toBe(3 * t.batchSize * T);
+    expect(trainer.evaluate().validationLoss).toBe(shared.loss);
+    // A trailing partial batch is skipped; no whole batch at all is refused.
+    const partial = windows.subarray(0, (t.batchSize + 3) * width);
+    expect(validationLoss(trainer.model, partial, T, t.batchSize)).toMatchObject({
+      tokens: t.batchSize * T,
+      stdError: null,
+    });
     expect(() =>
-      validationLoss(trainer.model, windows.subarray(0, 3 * width), m.contextLength, t.batchSize),
+      validationLoss(trainer.model, windows.subarray(0, 3 * width), T, t.batchSize),
     ).toThrow(`no whole batch of ${t.batchSize} among 3 windows`);
     trainer.dispose();
   });
 
-  it('cuts the validation set to whole batches of the stream’s windows', () => {
+  it('without validationTokens: the first evalBatches batches of consecutive windows', () => {
     const config = tinyConfig('dense', { train: { evalBatches: 100 } });
     const m = config.model;
+    const plain = { ...config, data: { ...config.data, validationTokens: undefined } };
     const stream = Int32Array.from({ length: 21 * m.contextLength + 1 }, (_, i) => i % 200);
-    // 21 windows fit; whole batches of 8 take 16 of them.
-    expect(validationWindows(config, stream).length).toBe(16 * (m.contextLength + 1));
+    // 21 windows fit; whole batches of 8 take 16 of them, in order from the start.
+    const windows = validationWindows(plain, stream);
+    expect(windows.length).toBe(16 * (m.contextLength + 1));
+    expect(Array.from(windows.subarray(m.contextLength + 1, 2 * (m.contextLength + 1)))).toEqual(
+      Array.from(stream.subarray(m.contextLength, 2 * m.contextLength + 1)),
+    );
   });
 });
 

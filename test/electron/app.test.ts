@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
 import { build } from 'electron-vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_NAMES, METHOD_NAMES } from '../../src/core/api/contract';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 const mainEntry = join(repoRoot, 'out', 'main', 'index.js');
@@ -62,7 +63,8 @@ describe.skipIf(skipReason !== undefined)(
       // sandboxed by webPreferences (no Node), which is what this suite checks.
       const runningAsRoot = process.getuid?.() === 0;
       // Load the built files even if this shell came from `electron-vite dev`.
-      const { ELECTRON_RENDERER_URL: _devServerUrl, ...env } = process.env;
+      // And keep its data under the throwaway config folder, whatever this shell sets.
+      const { ELECTRON_RENDERER_URL: _devServerUrl, MOT_DATA_DIR: _dataDir, ...env } = process.env;
       app = await _electron.launch({
         executablePath: electron.path,
         args: [...(runningAsRoot ? ['--no-sandbox'] : []), mainEntry],
@@ -81,14 +83,38 @@ describe.skipIf(skipReason !== undefined)(
 
     it('shows the MoT Workbench window with its empty state', async () => {
       expect(await page.title()).toBe('MoT Workbench');
+      expect(page.url()).toBe('app://workbench/index.html');
       await expect
         .poll(() => page.textContent('body'))
         .toContain('npx mot train --preset tiny-mot');
     });
 
-    it('exposes only the workbench bridge to the page', async () => {
-      const bridge = await page.evaluate(() => window.workbench);
-      expect(bridge).toEqual({ version: expect.any(String), platform: process.platform });
+    it('exposes the workbench bridge, with every API method, to the page', async () => {
+      // Playwright serializes functions as undefined, so describe the bridge inside the page.
+      const bridge = await page.evaluate(() => {
+        const exposed = window.workbench as unknown as Record<string, unknown> | undefined;
+        const typesOf = (value: unknown) =>
+          Object.fromEntries(
+            Object.entries((value ?? {}) as Record<string, unknown>).map(([k, v]) => [k, typeof v]),
+          );
+        return {
+          keys: Object.keys(exposed ?? {}).sort(),
+          version: exposed?.['version'],
+          platform: exposed?.['platform'],
+          api: typesOf(exposed?.['api']),
+          on: typesOf(exposed?.['on']),
+        };
+      });
+      expect(bridge.keys).toEqual(['api', 'on', 'platform', 'version']);
+      expect(bridge.version).toEqual(expect.any(String));
+      expect(bridge.platform).toBe(process.platform);
+      expect(bridge.api).toEqual(Object.fromEntries(METHOD_NAMES.map((m) => [m, 'function'])));
+      expect(bridge.on).toEqual(Object.fromEntries(EVENT_NAMES.map((e) => [e, 'function'])));
+    });
+
+    it('answers a call through the bridge', async () => {
+      const result = await page.evaluate(() => window.workbench?.api.listPresets({}));
+      expect(result).toMatchObject({ ok: true });
     });
 
     it('gives the page no Node: sandboxed, context-isolated', async () => {

@@ -324,8 +324,12 @@ describe('gapLines', () => {
       values: { 'train.steps': steps, 'model.mot.groupSize': g },
       dense: null,
       mot: null,
+      seeds: [],
       gap,
+      interval: null,
+      verdict: null,
       flopsRatio: null,
+      passes: null,
     });
     const report = studyReport({ 'model.ffn': ['dense', 'mot'] }, []);
     const lines = gapLines({
@@ -340,8 +344,10 @@ describe('gapLines', () => {
           { x: 100, y: 0.05 },
           { x: 200, y: 0.02 },
         ],
+        low: [],
+        high: [],
       },
-      { label: 'groupSize=8', points: [{ x: 100, y: 0.04 }] },
+      { label: 'groupSize=8', points: [{ x: 100, y: 0.04 }], low: [], high: [] },
     ]);
     expect(gapLines({ ...report, budgetKey: null })).toEqual([]);
   });

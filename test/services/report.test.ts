@@ -72,14 +72,18 @@ describe('compareRuns', () => {
     expect(m).toMatchObject({
       finalValidationLoss: 1.7,
       bestValidationLoss: 1.7,
-      stepReachingBaseline: 200,
-      elapsedMsReachingBaseline: 3200,
-      speedupSteps: 2,
-      speedupWallClock: 4000 / 3200,
+      // Between (100, 2.6) and (200, 1.9): 100 + 100 * 0.6 / 0.7.
+      stepReachingBaseline: expect.closeTo(100 + 600 / 7, 9),
+      reachingResolutionSteps: 100,
+      elapsedMsReachingBaseline: expect.closeTo(1500 + (1700 * 6) / 7, 9),
+      speedupSteps: expect.closeTo(400 / (100 + 600 / 7), 9),
+      speedupWallClock: expect.closeTo(4000 / (1500 + (1700 * 6) / 7), 9),
       mixEntropy: [{ block: 0, value: 0.6 }],
     });
     expect(m.finalTrainLoss).toBeCloseTo(1.7, 12); // mean of the last train records
+    // The baseline itself reaches its final loss at its final eval (400, from 200 at 2.5).
     expect(d).toMatchObject({ stepReachingBaseline: 400, speedupSteps: 1, speedupWallClock: 1 });
+    expect(d?.reachingResolutionSteps).toBe(200);
     expect(s).toMatchObject({ stepReachingBaseline: null, speedupSteps: null, mixEntropy: [] });
     expect(report.paper.desktopReference).toMatchObject({ dense: 1.617, mot: 1.669 });
   });

@@ -18,12 +18,19 @@ describe('createStudy', () => {
   it('shares the dense run across MoT group sizes, and lists every grid point', async () => {
     const store = await openStore();
     const grid = { 'model.ffn': ['dense', 'mot'], 'model.mot.groupSize': [2, 4] };
-    const study = await createStudy(store, { name: 'g', base: smoke, grid, preset: 'smoke' });
+    const study = await createStudy(store, {
+      name: 'g',
+      base: smoke,
+      grid,
+      preset: 'smoke',
+      seeds: [1],
+    });
+    const seed = { 'train.seed': 1 };
     expect(study.runs.map((r) => r.values)).toEqual([
-      { 'model.ffn': 'dense', 'model.mot.groupSize': 2 },
-      { 'model.ffn': 'mot', 'model.mot.groupSize': 2 },
-      { 'model.ffn': 'dense', 'model.mot.groupSize': 4 },
-      { 'model.ffn': 'mot', 'model.mot.groupSize': 4 },
+      { 'model.ffn': 'dense', ...seed, 'model.mot.groupSize': 2 },
+      { 'model.ffn': 'mot', ...seed, 'model.mot.groupSize': 2 },
+      { 'model.ffn': 'dense', ...seed, 'model.mot.groupSize': 4 },
+      { 'model.ffn': 'mot', ...seed, 'model.mot.groupSize': 4 },
     ]);
     expect(study.runs[0]?.runId).toBe(study.runs[2]?.runId);
     expect(studyRunIds(study)).toHaveLength(3);
@@ -32,17 +39,21 @@ describe('createStudy', () => {
         .list()
         .map((r) => r.name)
         .sort(),
-    ).toEqual(['g · ffn=dense', 'g · ffn=mot groupSize=2', 'g · ffn=mot groupSize=4']);
+    ).toEqual([
+      'g · ffn=dense seed=1',
+      'g · ffn=mot seed=1 groupSize=2',
+      'g · ffn=mot seed=1 groupSize=4',
+    ]);
 
     const detail = studyDetail(store, study);
     expect(detail.runs.map((r) => r.values)).toEqual([
-      { 'model.ffn': 'dense' },
-      { 'model.ffn': 'mot', 'model.mot.groupSize': 2 },
-      { 'model.ffn': 'mot', 'model.mot.groupSize': 4 },
+      { 'model.ffn': 'dense', ...seed },
+      { 'model.ffn': 'mot', ...seed, 'model.mot.groupSize': 2 },
+      { 'model.ffn': 'mot', ...seed, 'model.mot.groupSize': 4 },
     ]);
     expect(detail.progress).toMatchObject({ total: 3, completed: 0, active: 0, halted: 0 });
     // Both points name the shared dense run.
-    expect(detail.report.points.map((p) => p.dense?.runId)).toEqual([
+    expect(detail.report.points.map((p) => p.dense?.runs[0]?.runId)).toEqual([
       study.runs[0]?.runId,
       study.runs[0]?.runId,
     ]);
@@ -65,10 +76,12 @@ describe('createStudy', () => {
       base: smoke,
       grid: { 'train.steps': [2, 4] },
     });
+    // Three seeds per point by default.
+    expect(study.grid['train.seed']).toEqual([1, 2, 3]);
     await store.flush();
     const again = await RunStore.open(store.dataDir);
     expect(again.studies.get(study.id)).toEqual(study);
-    expect(again.list()).toHaveLength(2);
+    expect(again.list()).toHaveLength(6);
   });
 
   it('makes nothing when a grid point is invalid', async () => {

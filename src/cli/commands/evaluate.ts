@@ -30,7 +30,9 @@ export async function evalCommand(argv: string[]): Promise<void> {
     r.label,
     String(r.batchSize),
     r.validationLoss.toFixed(4),
+    r.validationStdError === undefined ? '-' : r.validationStdError.toFixed(4),
     r.evalTokens.toLocaleString('en-US'),
   ]);
-  process.stdout.write(`${table(['evaluated as', 'batch', 'val loss', 'tokens'], rows)}\n`);
+  const head = ['evaluated as', 'batch', 'val loss', '± s.e.', 'tokens'];
+  process.stdout.write(`${table(head, rows)}\n`);
 }

@@ -34,11 +34,13 @@ export function formatReport(report: RunsReport): string {
     r.ffn,
     String(r.steps),
     fixed(r.finalValidationLoss),
+    fixed(r.finalValidationStdError),
+    r.epochs === null ? '-' : r.epochs.toFixed(2),
     fixed(r.bestValidationLoss),
     fixed(r.finalTrainLoss),
     r.stepReachingBaseline === null
       ? 'never'
-      : `step ${r.stepReachingBaseline} (${formatDuration(r.elapsedMsReachingBaseline ?? 0)})`,
+      : `step ${Math.round(r.stepReachingBaseline)} ±${r.reachingResolutionSteps} (${formatDuration(r.elapsedMsReachingBaseline ?? 0)})`,
     r.speedupSteps === null ? '-' : `${r.speedupSteps.toFixed(2)}x`,
     r.speedupWallClock === null ? '-' : `${r.speedupWallClock.toFixed(2)}x`,
     r.mixEntropy.length === 0 ? '-' : r.mixEntropy.map((m) => m.value.toFixed(3)).join(' '),
@@ -48,6 +50,8 @@ export function formatReport(report: RunsReport): string {
     'ffn',
     'steps',
     'final val',
+    '± s.e.',
+    'passes',
     'best val',
     'final train',
     'reaches baseline',
@@ -57,10 +61,26 @@ export function formatReport(report: RunsReport): string {
   ];
   const poc = report.paper.smallProofOfConcept;
   const desk = report.paper.desktopReference;
+  const repeats = report.runs.some((r) => (r.epochs ?? 0) > 1)
+    ? [
+        'Warning: a run went past one pass over its training split: its loss measures memorisation as much as the architecture.',
+      ]
+    : [];
   return [
     baseline,
     '',
     table(header, rows),
+    'reaches baseline: interpolated between the two evals around the crossing; ± is their spacing (the resolution).',
+    ...repeats,
+    ...report.seedGroups.flatMap((g) => [
+      '',
+      `${g.ffn}, ${g.seeds.length} seeds: ` +
+        g.seeds
+          .map((seed, i) => `s${seed} ${fixed(g.finalValidationLosses[i] ?? null)}`)
+          .join(' ') +
+        `; mean ${fixed(g.mean.mean)}` +
+        (g.mean.low === null ? '' : ` [95% ${fixed(g.mean.low)}, ${fixed(g.mean.high)}]`),
+    ]),
     '',
     'The paper (shared/MOT.md):',
     `  small proof of concept, ${poc.setup}:`,

@@ -1,14 +1,16 @@
 /**
  * `mot study`: a named grid of runs over a base config (preset and/or config file), created in the
  * data dir like the app's studies, trained here one after another (like `mot train`), then its
- * report: the MoT-minus-dense validation-loss gap at each point and the verdict. `--grid crossover`
- * is the built-in crossover study: dense vs FLOP-matched MoT across token budgets. `--resume ID`
+ * report: the MoT-minus-dense validation-loss gap at each point with its 95% interval over the
+ * seeds (`--seeds`, default 1,2,3), and the verdict. `--grid crossover` is the built-in crossover
+ * study: dense vs FLOP-matched MoT across token budgets (`--learning-rates` sweeps the rate; each
+ * arm is then reported at its best). `--resume ID`
  * trains what a study has left (after Ctrl-C); `--show ID` prints its report as it stands.
  */
 import { ConfigError, resolveConfig, type RunConfig } from '../../core/config';
 import { BASE_CONFIG, findPreset } from '../../core/presets';
 import { crossoverGrid } from '../../core/study/crossover';
-import { expandGrid, type StudyGrid } from '../../core/study/grid';
+import { expandGrid, withSeeds, type StudyGrid } from '../../core/study/grid';
 import { selectBackend } from '../../services/backends';
 import { loadCorpus } from '../../services/corpora';
 import { readRunConfig } from '../../services/run-data';
@@ -29,6 +31,8 @@ export async function studyCommand(argv: string[]): Promise<void> {
     budgets: { type: 'string' },
     'group-sizes': { type: 'string' },
     placements: { type: 'string' },
+    seeds: { type: 'string' },
+    'learning-rates': { type: 'string' },
     resume: { type: 'string' },
     show: { type: 'string' },
     json: { type: 'boolean' },
@@ -43,7 +47,8 @@ export async function studyCommand(argv: string[]): Promise<void> {
 
   const name = requireFlag(values.name, 'name');
   const base = baseConfig(values.preset, values.config);
-  const grid = gridFlag(requireFlag(values.grid, 'grid'), base, values);
+  const seeds = listFlag(values.seeds, 'seeds', integers('seeds'));
+  const grid = gridFlag(requireFlag(values.grid, 'grid'), base, values, seeds);
   // Every problem surfaces here, before the data dir is touched.
   const { points, issues } = expandGrid(base, grid);
   if (issues.length > 0) throw new ConfigError(issues);
@@ -102,16 +107,27 @@ function baseConfig(preset: string | undefined, file: string | undefined): RunCo
   return file !== undefined ? resolveConfig(base, readJsonFile(file)) : base;
 }
 
-/** A JSON grid, or `crossover` (budgets, group sizes and placements from their own flags). */
+/**
+ * A JSON grid, or `crossover` (budgets, group sizes, placements and rates from their own flags);
+ * either way with the training seeds (`--seeds`, default 1,2,3) unless the grid varies train.seed.
+ */
 function gridFlag(
   text: string,
   base: RunConfig,
-  flags: { budgets?: string; 'group-sizes'?: string; placements?: string },
+  flags: {
+    budgets?: string;
+    'group-sizes'?: string;
+    placements?: string;
+    'learning-rates'?: string;
+  },
+  seeds: number[] | undefined,
 ): StudyGrid {
   if (text === 'crossover') {
     return crossoverGrid(base, {
-      budgets: listFlag(flags.budgets, 'budgets', Number),
-      groupSizes: listFlag(flags['group-sizes'], 'group-sizes', Number),
+      seeds,
+      learningRates: listFlag(flags['learning-rates'], 'learning-rates', rateFlag),
+      budgets: listFlag(flags.budgets, 'budgets', integers('budgets')),
+      groupSizes: listFlag(flags['group-sizes'], 'group-sizes', integers('group-sizes')),
       placements: listFlag(flags.placements, 'placements', (p) => {
         if (p !== 'all' && p !== 'second-half')
           throw new UsageError(`--placements takes all and/or second-half, got "${p}"`);
@@ -119,7 +135,7 @@ function gridFlag(
       }),
     });
   }
-  for (const flag of ['budgets', 'group-sizes', 'placements'] as const) {
+  for (const flag of ['budgets', 'group-sizes', 'placements', 'learning-rates'] as const) {
     if (flags[flag] !== undefined) throw new UsageError(`--${flag} goes with --grid crossover`);
   }
   let parsed: unknown;
@@ -130,7 +146,9 @@ function gridFlag(
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw new UsageError('--grid must be a JSON object: {"config.path": [values...]}');
-  return parsed as StudyGrid;
+  if (seeds !== undefined && 'train.seed' in parsed)
+    throw new UsageError('--seeds and a grid over train.seed: give the seeds one way');
+  return withSeeds(parsed as StudyGrid, seeds);
 }
 
 function listFlag<T>(
@@ -144,10 +162,21 @@ function listFlag<T>(
     .map((item) => item.trim())
     .filter(Boolean);
   if (items.length === 0) throw new UsageError(`--${flag} needs a comma-separated list`);
-  return items.map((item) => {
-    const converted = convert(item);
-    if (typeof converted === 'number' && !Number.isInteger(converted))
-      throw new UsageError(`--${flag} takes integers, got "${item}"`);
-    return converted;
-  });
+  return items.map(convert);
+}
+
+/** A converter for listFlag that takes whole numbers only. */
+function integers(flag: string): (item: string) => number {
+  return (item) => {
+    const value = Number(item);
+    if (!Number.isInteger(value)) throw new UsageError(`--${flag} takes integers, got "${item}"`);
+    return value;
+  };
+}
+
+function rateFlag(item: string): number {
+  const rate = Number(item);
+  if (!(rate > 0 && rate <= 1))
+    throw new UsageError(`--learning-rates takes numbers in (0, 1], got "${item}"`);
+  return rate;
 }

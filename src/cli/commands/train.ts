@@ -6,7 +6,7 @@ import { selectBackend } from '../../services/backends';
 import { loadCorpus } from '../../services/corpora';
 import { readRunConfig } from '../../services/run-data';
 import { RunStore, resolveDataDir } from '../../services/store';
-import { trainStoredRun } from '../../services/training';
+import { passesLine, trainStoredRun } from '../../services/training';
 import { backendFlag, numberFlag, parse, requireFlag, UsageError } from '../args';
 import { readJsonFile } from '../files';
 import { formatDuration, progress, result } from '../output';
@@ -118,6 +118,8 @@ export async function trainWithProgress(
             `backend ${backend.name}: ${backend.detail}${backend.skipped.map((s) => `; ${s.name} skipped (${s.detail})`).join('')}`,
           );
           if (fromStep > 0) progress(`resuming from the checkpoint at step ${fromStep}`);
+          const t = config.train;
+          progress(passesLine(t.steps * t.batchSize * config.model.contextLength, trainer.data));
         },
         onTrain: (r) => {
           const now = performance.now();
@@ -128,7 +130,13 @@ export async function trainWithProgress(
         },
         onEval: (e) => {
           lastValidation = e.validationLoss;
-          progress(`eval at step ${e.step}: validation loss ${e.validationLoss.toFixed(4)}`);
+          const se =
+            e.validationStdError === undefined ? '' : ` ± ${e.validationStdError.toFixed(4)} s.e.`;
+          const passes =
+            e.epochs === undefined ? '' : `, ${e.epochs.toFixed(2)} passes over the training split`;
+          progress(
+            `eval at step ${e.step}: validation loss ${e.validationLoss.toFixed(4)}${se}${passes}`,
+          );
         },
       },
     });

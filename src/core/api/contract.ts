@@ -202,6 +202,14 @@ export const METHODS = {
       preset: v.optional(v.pipe(v.string(), v.maxLength(100))),
       config: v.optional(configInput),
       grid,
+      /** Training seeds per point (default 1, 2, 3), unless the grid varies train.seed itself. */
+      seeds: v.optional(
+        v.pipe(
+          v.array(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 31 - 1))),
+          v.minLength(1),
+          v.maxLength(16),
+        ),
+      ),
       start: v.optional(v.boolean(), true),
     }),
   ),

@@ -29,6 +29,11 @@ export interface RunRecord {
   lastStep: number;
   tokensSeen: number;
   /**
+   * Tokens in the training split (set when training starts): tokensSeen / trainSplitTokens is
+   * the number of passes over the training text. Absent on runs recorded before it was kept.
+   */
+  trainSplitTokens?: number;
+  /**
    * Training time so far, pauses and queueing excluded: the trainer's own clock, as of the last
    * checkpoint, pause or end. Absent on runs recorded before it was kept (and on runs that never
    * trained). Not `updatedAt - createdAt`, which counts time spent queued, paused or stopped.

@@ -56,6 +56,8 @@ export interface StudyRunDetail extends StudyRun {
   record: RunRecord | null;
   /** The last evaluation's validation loss. */
   finalValidationLoss: number | null;
+  /** Its standard error over the validation batches (null when not recorded). */
+  validationStdError: number | null;
 }
 
 export interface StudyDetail {

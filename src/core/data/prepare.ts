@@ -15,14 +15,18 @@ export interface PreparedData {
   validationDocuments: number;
 }
 
-/** `tokenizer` is given when resuming, so a checkpoint keeps the exact vocabulary it trained with. */
+/**
+ * `dataSeed` picks the split (`dataSeedOf(config)`: data.seed, or train.seed for configs made
+ * before it). `tokenizer` is given when resuming, so a checkpoint keeps the exact vocabulary it
+ * trained with.
+ */
 export function prepareData(
   documents: string[],
   data: DataConfig,
-  seed: number,
+  dataSeed: number,
   tokenizer?: Tokenizer,
 ): PreparedData {
-  const { train, validation } = splitDocuments(documents, data.validationFraction, seed);
+  const { train, validation } = splitDocuments(documents, data.validationFraction, dataSeed);
   const tok = tokenizer ?? createTokenizer(data.tokenizer, train);
   return {
     tokenizer: tok,

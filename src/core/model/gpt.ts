@@ -57,7 +57,7 @@ export class Gpt {
     seed: number,
   ) {
     const d = config.dModel;
-    this.params = new Params(new Rng(seed));
+    this.params = new Params(new Rng(seed), config.initTruncation);
     const p = this.params;
     const embedInit = { kind: 'truncated-normal', scale: 1, fanIn: 1 / 0.02 ** 2 } as const; // std 0.02
     this.tokenEmbedding = p.create('embed.tokens', [vocabSize, d], embedInit);

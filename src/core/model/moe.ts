@@ -2,8 +2,9 @@
  * Sparse MoE with two routers. Token choice (Switch for topK = 1): each token picks its top-k
  * experts from a softmax over experts; an expert takes at most `capacity` tokens per batch, and a
  * token past capacity skips that expert (its residual carries it through). Expert choice
- * (expert-choice.ts): each expert takes its top-c tokens of the batch. Either way, output = sum
- * over the experts that took the token of p(e | token) * expert_e(token).
+ * (expert-choice.ts): at each position, each expert takes its top-c tokens among the batch's
+ * sequences. Either way, y = sum over the experts that took the token of p(e | token) *
+ * expert_e(token); expert choice then normalises y with a LayerNorm, as the authors' baseline does.
  *
  * Capacity order: first every token's 1st choice, then every token's 2nd choice, ...; within one
  * rank, tokens in flattened order b*T + t (batch-major, then position). So a later choice never
@@ -11,23 +12,27 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { MoeConfig } from '../config';
-import { chooseTokens, coverageFractions, expertChoiceCapacity } from './expert-choice';
+import { chooseTokens, expertChoiceCapacity } from './expert-choice';
 import { gatherRows, linear, scatterRows, stopGradient } from './ops';
 import { createExperts } from './experts';
+import { LayerNorm } from './layer-norm';
 import type { Params } from './params';
 import type { FfnLayer, FfnOptions, FfnOutput } from './ffn';
+import { coverageFractions, type RoutingPlan } from './routing';
 
 export type MoeRouting = Pick<
   MoeConfig,
   'experts' | 'topK' | 'capacityFactor' | 'loadBalanceWeight' | 'routerZLossWeight'
 > &
-  Partial<Pick<MoeConfig, 'router'>>; // absent = token choice
+  Partial<Pick<MoeConfig, 'router' | 'balanceChoices'>>; // absent = token choice, all choices
 
 export class MoeFfn implements FfnLayer {
   readonly kind = 'moe' as const;
   readonly router: tf.Variable; // [d, E]
   readonly w1: tf.Variable[]; // E x [d, f]
   readonly w2: tf.Variable[]; // E x [f, d]
+  /** Expert choice only: LayerNorm over the layer's output (the authors' baseline has it). */
+  readonly outputNorm: LayerNorm | null;
 
   constructor(
     params: Params,
@@ -50,6 +55,8 @@ export class MoeFfn implements FfnLayer {
       experts,
       scale,
     ));
+    this.outputNorm =
+      config.router === 'expert-choice' ? new LayerNorm(params, `${name}.out_norm`, dModel) : null;
   }
 
   apply(x: tf.Tensor3D, options: FfnOptions = {}): FfnOutput {
@@ -62,17 +69,18 @@ export class MoeFfn implements FfnLayer {
 
     const expertChoice = this.config.router === 'expert-choice';
     // Token choice at inference runs without a capacity limit, so a token's output does not
-    // depend on the rest of the batch. Expert choice has no such mode: the experts choose among
-    // the batch's tokens, so even at inference it needs (and depends on) a batch.
+    // depend on the rest of the batch. Expert choice has no such mode: at each position the
+    // experts choose among the batch's sequences, so even at inference an output depends on the
+    // other sequences' tokens at the same position (never on later positions).
     const capacity = expertChoice
-      ? expertChoiceCapacity(N, E, this.config.capacityFactor)
+      ? expertChoiceCapacity(B, E, this.config.capacityFactor) // per position
       : options.inference
         ? N
         : tokenCapacity(N, E, topK, this.config.capacityFactor);
     const probsData = probs.dataSync() as Float32Array;
     const plan = expertChoice
-      ? chooseTokens(probsData, N, E, capacity)
-      : routeTokens(probsData, N, E, topK, capacity);
+      ? chooseTokens(probsData, B, T, E, capacity)
+      : routeTokens(probsData, N, E, topK, capacity, this.config.balanceChoices ?? 'all');
 
     // Gate probabilities p(e | token) for every (token, expert) pair that was taken.
     const flatProbs = probs.reshape([N * E, 1]) as tf.Tensor2D;
@@ -97,18 +105,21 @@ export class MoeFfn implements FfnLayer {
       parts.push(expertOut.mul(gate));
       destinations.push(...ids);
     }
-    const y =
+    const mixed =
       parts.length === 0
         ? tf.zerosLike(tokens)
         : scatterRows(tf.concat(parts, 0), tf.tensor1d(destinations, 'int32'), N);
+    const y = this.outputNorm ? (this.outputNorm.apply(mixed) as tf.Tensor2D) : mixed;
 
-    // Switch load balancing: E * sum_e f_e * P_e, f_e = share of tokens whose 1st choice is e
-    // (a constant), P_e = mean router probability of e (differentiable). Expert choice is
-    // balanced by construction: no such loss (reported as 0).
-    const firstChoiceShare = tf.tensor1d(plan.firstChoiceCount.map((c) => c / N));
+    // Switch load balancing: E * sum_e f_e * P_e, f_e = share of the counted (token, choice)
+    // pairs that chose e (a constant; all k choices as the authors count them, or only the
+    // first), P_e = mean router probability of e (differentiable). 1 when perfectly balanced.
+    // Expert choice is balanced by construction: no such loss (reported as 0).
+    const counted = plan.choiceCount.reduce((a, b) => a + b, 0);
+    const choiceShare = tf.tensor1d(plan.choiceCount.map((c) => c / counted));
     const loadBalanceLoss = expertChoice
       ? tf.scalar(0)
-      : (firstChoiceShare.mul(probs.mean(0)).sum().mul(E) as tf.Scalar);
+      : (choiceShare.mul(probs.mean(0)).sum().mul(E) as tf.Scalar);
     // Router z-loss: mean over tokens of logsumexp(logits)^2 (keeps logits small).
     const routerZLoss = tf.logSumExp(logits, 1).square().mean() as tf.Scalar;
     const auxLoss = loadBalanceLoss
@@ -144,22 +155,17 @@ export function tokenCapacity(
   return Math.max(1, Math.floor((capacityFactor * tokens * topK) / experts));
 }
 
-export interface RoutingPlan {
-  /** For each expert, the token indices it processes, in capacity order. */
-  tokensOf: number[][];
-  /** (token, choice) pairs that found their expert full. */
-  dropped: number;
-  /** How many tokens have expert e as their first choice (for the load-balancing loss). */
-  firstChoiceCount: number[];
-}
-
-/** Greedy capacity assignment in the order the file header describes. probs: [N, E] row-major. */
+/**
+ * Greedy capacity assignment in the order the file header describes. probs: [N, E] row-major.
+ * `balance` says which choices `choiceCount` counts: all k (the authors) or only the first.
+ */
 export function routeTokens(
   probs: Float32Array,
   N: number,
   E: number,
   topK: number,
   capacity: number,
+  balance: 'all' | 'first' = 'all',
 ): RoutingPlan {
   const choices = new Int32Array(N * topK);
   for (let n = 0; n < N; n++) {
@@ -168,17 +174,17 @@ export function routeTokens(
     for (let r = 0; r < topK; r++) choices[n * topK + r] = row[r][1];
   }
   const tokensOf: number[][] = Array.from({ length: E }, () => []);
-  const firstChoiceCount = new Array<number>(E).fill(0);
+  const choiceCount = new Array<number>(E).fill(0);
   let dropped = 0;
   for (let r = 0; r < topK; r++) {
     for (let n = 0; n < N; n++) {
       const e = choices[n * topK + r];
-      if (r === 0) firstChoiceCount[e]++;
+      if (r === 0 || balance === 'all') choiceCount[e]++;
       if (tokensOf[e].length < capacity) tokensOf[e].push(n);
       else dropped++;
     }
   }
-  return { tokensOf, dropped, firstChoiceCount };
+  return { tokensOf, dropped, choiceCount };
 }
 
 function takenMatrix(tokensOf: number[][], B: number, T: number, E: number): number[][][] {

@@ -3,18 +3,27 @@
  * the backend's generator, so a seed gives the same initial weights on every backend.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { InitTruncation } from '../config';
 import type { Rng } from '../rng';
 
 export type Init =
   | { kind: 'zeros' }
   | { kind: 'ones' }
-  /** Truncated normal: std = sqrt(scale / fanIn), resampled outside +-2 std. */
+  /** Truncated normal: std = sqrt(scale / fanIn), resampled outside the bounds (see Params). */
   | { kind: 'truncated-normal'; scale: number; fanIn: number };
 
 export class Params {
   readonly variables = new Map<string, tf.Variable>();
 
-  constructor(private readonly rng: Rng) {}
+  /**
+   * truncation `scale`: bounds +-2 * scale in absolute terms, as the authors' trunc_normal_
+   * (std = sqrt(scale / fanIn) is far below 2 * scale at any fan-in above 1, so in effect an
+   * untruncated normal); `std`: bounds +-2 std (the actual std is then 0.88x the nominal one).
+   */
+  constructor(
+    private readonly rng: Rng,
+    private readonly truncation: InitTruncation = 'scale',
+  ) {}
 
   create(name: string, shape: number[], init: Init): tf.Variable {
     if (this.variables.has(name)) throw new Error(`parameter ${name} defined twice`);
@@ -23,10 +32,11 @@ export class Params {
     if (init.kind === 'ones') values.fill(1);
     if (init.kind === 'truncated-normal') {
       const std = Math.sqrt(init.scale / init.fanIn);
+      const bound = this.truncation === 'scale' ? 2 * init.scale : 2 * std;
       for (let i = 0; i < size; i++) {
-        let z = this.rng.normal();
-        while (Math.abs(z) > 2) z = this.rng.normal();
-        values[i] = z * std;
+        let value = this.rng.normal() * std;
+        while (Math.abs(value) > bound) value = this.rng.normal() * std;
+        values[i] = value;
       }
     }
     // Unnamed: tfjs variable names are global to the process, ours are per model.

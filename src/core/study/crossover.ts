@@ -6,7 +6,7 @@
  * closes, so the budget is the axis and everything else is held at the base config.
  */
 import type { RunConfig } from '../config';
-import type { StudyGrid } from './grid';
+import { DEFAULT_SEEDS, type StudyGrid } from './grid';
 
 export interface CrossoverOptions {
   /** Training steps per run (the token budget is steps x batch x context); default: see below. */
@@ -15,6 +15,10 @@ export interface CrossoverOptions {
   groupSizes?: number[];
   /** MoT placements to try. */
   placements?: ('all' | 'second-half')[];
+  /** Learning rates to sweep; the report gives each arm at its best (the paper: dense 4e-3, MoT 2e-3). */
+  learningRates?: number[];
+  /** Training seeds per point (default 1, 2, 3): the gap is reported with an interval over them. */
+  seeds?: number[];
 }
 
 /**
@@ -28,14 +32,18 @@ export function defaultBudgets(base: RunConfig): number[] {
 }
 
 /**
- * `{model.ffn: [dense, mot], train.steps: budgets, ...}`, ffn first so that each pair trains back
- * to back. The base's `mot.expertWidth` stays as it is: null (the default) is FLOP-matched.
+ * `{model.ffn: [dense, mot], train.seed: seeds, train.steps: budgets, ...}`, ffn first so that
+ * each pair of one seed trains back to back. The base's `mot.expertWidth` stays as it is: null
+ * (the default) is FLOP-matched.
  */
 export function crossoverGrid(base: RunConfig, options: CrossoverOptions = {}): StudyGrid {
   const grid: StudyGrid = {
     'model.ffn': ['dense', 'mot'],
+    'train.seed': options.seeds ?? [...DEFAULT_SEEDS],
     'train.steps': options.budgets ?? defaultBudgets(base),
   };
+  if (options.learningRates && options.learningRates.length > 0)
+    grid['train.learningRate'] = options.learningRates;
   if (options.groupSizes && options.groupSizes.length > 0)
     grid['model.mot.groupSize'] = options.groupSizes;
   if (options.placements && options.placements.length > 0)

@@ -23,10 +23,31 @@ export interface GridIssue {
 }
 
 /**
- * What a study may ask for. 64 runs is about what a desktop trains in a night at smoke-to-tiny
- * sizes; more is a mistake in the grid more often than a plan.
+ * What a study may ask for. With three seeds per point, 192 runs is 64 seeded points, about what a
+ * desktop trains in a night at smoke-to-tiny sizes; more is a mistake in the grid more often than
+ * a plan.
  */
-export const STUDY_LIMITS = { maxRuns: 64, maxKeys: 6, maxValues: 16 } as const;
+export const STUDY_LIMITS = { maxRuns: 192, maxKeys: 7, maxValues: 16 } as const;
+
+/** Seeds per point when a study does not say: three, the fewest that give an interval worth reading. */
+export const DEFAULT_SEEDS = [1, 2, 3] as const;
+
+/**
+ * The grid with the training seed as a dimension: `seeds` (default DEFAULT_SEEDS) placed right
+ * after `model.ffn`, so each dense/MoT pair of one seed trains back to back. A grid that already
+ * varies `train.seed` keeps its own seeds (passing `seeds` as well is then an error for the caller).
+ */
+export function withSeeds(grid: StudyGrid, seeds?: readonly number[]): StudyGrid {
+  if ('train.seed' in grid) return grid;
+  const out: StudyGrid = {};
+  const list = [...(seeds ?? DEFAULT_SEEDS)];
+  for (const [key, values] of Object.entries(grid)) {
+    out[key] = values;
+    if (key === 'model.ffn') out['train.seed'] = list;
+  }
+  if (!('train.seed' in out)) out['train.seed'] = list;
+  return out;
+}
 
 /** Set by the study for every run, so a grid may not vary them. */
 const RESERVED = new Set(['name', 'description']);
@@ -156,7 +177,10 @@ function pointIssues(
   values: Record<string, unknown>,
   keys: string[],
 ): GridIssue[] {
-  const at = pointLabel(values);
+  // Without the seed: a config problem never depends on it, so one message covers every seed.
+  const at = pointLabel(
+    Object.fromEntries(Object.entries(values).filter(([key]) => key !== 'train.seed')),
+  );
   return error.issues.map((issue) => {
     const key = keys.find(
       (k) => issue.path === k || issue.path.startsWith(`${k}.`) || k.startsWith(`${issue.path}.`),

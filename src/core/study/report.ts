@@ -1,241 +1,167 @@
 /**
- * What a dense-vs-MoT study found: at each point of the grid other than the FFN (a token budget,
- * a group size, ...), MoT's final validation loss minus dense's, and one plain verdict line. A
- * negative gap is MoT ahead. When no point has MoT ahead the verdict says so and gives the trend
- * along the budget axis, because at desktop scale "not yet, but closing" (or "not closing") is the
- * honest result (shared/MOT.md). Pure: records in, report out.
+ * What a dense-vs-MoT study found (shared/MOT.md, "Comparing honestly"). A point of the grid is
+ * every key but the FFN, the training seed and the learning rate (a budget, a group size, ...).
+ * At each point each arm stands at its best learning rate (lowest mean final validation loss over
+ * its seeds, chosen once every rate of the sweep has finished), the MoT-minus-dense gap is taken
+ * per seed (paired: same seed, same data and validation sample), and the point reports the mean
+ * gap with a 95% t-interval over the seeds. MoT is "ahead" only where the interval is wholly below
+ * zero, "behind" only where it is wholly above, and "indistinguishable at this budget" otherwise.
+ * Every series is reported; none is picked as the best. Pure: records in, report out.
  */
 import { formatGridValue, pointLabel, type StudyGrid } from './grid';
+import {
+  armOf,
+  LR_KEY,
+  mean,
+  pairBySeed,
+  SEED_KEY,
+  type SeedGap,
+  type StudyArm,
+  type StudyRunOutcome,
+} from './arms';
+import { gapVerdict, meanInterval, type GapVerdict } from './interval';
 
-const FFN_KEY = 'model.ffn';
+export type { SeedGap, StudyArm, StudyRunOutcome } from './arms';
+
+export const FFN_KEY = 'model.ffn';
 /** The budget axis when the grid has it; otherwise the first other numeric key. */
 const BUDGET_KEY = 'train.steps';
-/** Gap changes smaller than this (nats) are noise at evalBatches-sized validation sets. */
-export const STEADY_NATS = 0.002;
-
-/** One run of a study as the report needs it. */
-export interface StudyRunOutcome {
-  runId: string;
-  values: Record<string, unknown>;
-  /** The run's status, or `missing` when it was deleted. */
-  status: string;
-  /** The last evaluation's validation loss (final once the run completed). */
-  finalValidationLoss: number | null;
-  tokens: number;
-  /** Cumulative training FLOPs at the last step. */
-  flops: number;
-}
 
 export interface StudyGapPoint {
-  /** `steps=200` (the point's values without the FFN key). */
+  /** `steps=200` (the point's values without the FFN, seed and rate keys). */
   label: string;
   values: Record<string, unknown>;
-  dense: StudyRunOutcome | null;
-  mot: StudyRunOutcome | null;
-  /** MoT minus dense final validation loss, once both runs completed. Negative: MoT ahead. */
+  dense: StudyArm | null;
+  mot: StudyArm | null;
+  /** Per seed, once both arms' rate sweeps finished at this point. */
+  seeds: SeedGap[];
+  /** Mean MoT-minus-dense gap over the paired seeds. Negative: MoT ahead. */
   gap: number | null;
-  /** MoT's training FLOPs over dense's (about 1 when FLOP-matched), once both completed. */
+  /** 95% t-interval of the mean gap over seeds; null with fewer than two seeds. */
+  interval: { low: number; high: number } | null;
+  verdict: GapVerdict | null;
+  /** MoT's training FLOPs over dense's (about 1 when FLOP-matched). */
   flopsRatio: number | null;
+  /** Passes over the training split at this point's budget (the largest over its runs). */
+  passes: number | null;
+}
+
+export interface StudySeriesFinding {
+  /** The other keys' values (`groupSize=8`), '' when the budget is the only point key. */
+  label: string;
+  ahead: string[];
+  behind: string[];
+  indistinguishable: string[];
+  /** The smallest budget from which MoT is ahead at every finished budget, or null. */
+  aheadFrom: string | null;
 }
 
 export interface StudyReport {
   /** Whether the grid has `model.ffn` with both dense and mot. */
   comparesDenseAndMot: boolean;
-  /** The axis the trend is read along (`train.steps` when the grid varies it). */
+  /** The axis the series run along (`train.steps` when the grid varies it). */
   budgetKey: string | null;
+  /** Seeds per point the grid plans (1 when it has no train.seed key). */
+  seedsPerPoint: number;
+  /** Whether the grid sweeps the learning rate (each arm then stands at its best rate). */
+  sweepsLearningRate: boolean;
   points: StudyGapPoint[];
-  finishedPairs: number;
-  totalPairs: number;
-  /** The first point (smallest budget) with MoT ahead, or null. */
-  overtakesAt: string | null;
-  trend: 'narrowing' | 'widening' | 'steady' | null;
-  /**
-   * Where a straight line through the last two gaps (in log budget) crosses zero, when the gap
-   * narrows: a guess to size the next study, never a result.
-   */
-  projectedCrossover: number | null;
+  finishedPoints: number;
+  totalPoints: number;
+  series: StudySeriesFinding[];
+  /** The largest passes over the training split among finished points; a warning above 1. */
+  maxPasses: number | null;
   verdict: string;
 }
 
 export function studyReport(grid: StudyGrid, outcomes: StudyRunOutcome[]): StudyReport {
   const ffnValues = grid[FFN_KEY] ?? [];
   const comparesDenseAndMot = ffnValues.includes('dense') && ffnValues.includes('mot');
-  const otherKeys = Object.keys(grid).filter((key) => key !== FFN_KEY);
-  const budgetKey = otherKeys.includes(BUDGET_KEY)
+  const pointKeys = Object.keys(grid).filter((k) => ![FFN_KEY, SEED_KEY, LR_KEY].includes(k));
+  const budgetKey = pointKeys.includes(BUDGET_KEY)
     ? BUDGET_KEY
-    : (otherKeys.find((key) => (grid[key] ?? []).every((x) => typeof x === 'number')) ?? null);
+    : (pointKeys.find((key) => (grid[key] ?? []).every((x) => typeof x === 'number')) ?? null);
+  const seedsPerPoint = grid[SEED_KEY]?.length ?? 1;
+  const sweepsLearningRate = (grid[LR_KEY]?.length ?? 0) > 1;
+  const base = { comparesDenseAndMot, budgetKey, seedsPerPoint, sweepsLearningRate };
   if (!comparesDenseAndMot) {
     return {
-      comparesDenseAndMot,
-      budgetKey,
+      ...base,
       points: [],
-      finishedPairs: 0,
-      totalPairs: 0,
-      overtakesAt: null,
-      trend: null,
-      projectedCrossover: null,
+      finishedPoints: 0,
+      totalPoints: 0,
+      series: [],
+      maxPasses: null,
       verdict:
         'This study does not compare dense with MoT: its grid has no model.ffn key with both "dense" and "mot".',
     };
   }
-
-  const points = pairUp(otherKeys, outcomes);
+  const planned = { seeds: seedsPerPoint, rates: grid[LR_KEY]?.length ?? 1 };
+  const points = pointsOf(pointKeys, outcomes, planned);
   const finished = points.filter((p) => p.gap !== null);
-  const findings = seriesOf(points, budgetKey)
-    .map((series) => classify(series))
-    .filter((f): f is Finding => f !== null);
-  const found = findings.length === 0 ? null : headline(findings, budgetKey);
-  const verdict =
-    found?.text ?? `No dense/MoT pair has finished yet (0 of ${points.length}): no verdict.`;
-  const { overtakesAt = null, trend = null, projectedCrossover = null } = found ?? {};
-  const partial =
-    finished.length > 0 && finished.length < points.length
-      ? ` So far: ${finished.length} of ${points.length} pairs finished.`
-      : '';
+  const series = seriesOf(points, budgetKey).map((s) => findings(s, budgetKey));
+  const passes = finished.map((p) => p.passes).filter((x): x is number => x !== null);
+  const maxPasses = passes.length > 0 ? Math.max(...passes) : null;
   return {
-    comparesDenseAndMot,
-    budgetKey,
+    ...base,
     points,
-    finishedPairs: finished.length,
-    totalPairs: points.length,
-    overtakesAt,
-    trend,
-    projectedCrossover,
-    verdict: verdict + partial,
+    finishedPoints: finished.length,
+    totalPoints: points.length,
+    series,
+    maxPasses,
+    verdict: verdictText(series, finished.length, points.length, seedsPerPoint, maxPasses),
   };
 }
 
-/** How one series (points that differ only in budget) went, over its finished points. */
-interface Finding {
-  series: Series;
-  done: StudyGapPoint[];
-  /**
-   * overtakes: behind at first, ahead later. ahead: ahead at every finished point. fallsBehind:
-   * ahead at first, behind later. behind: never ahead.
-   */
-  kind: 'overtakes' | 'ahead' | 'fallsBehind' | 'behind';
-  /** overtakes: the first point ahead. fallsBehind: the first point behind. */
-  at?: StudyGapPoint;
-}
-
-function classify(series: Series): Finding | null {
-  const done = series.points.filter((p) => p.gap !== null);
-  if (done.length === 0) return null;
-  const ahead = (p: StudyGapPoint) => (p.gap as number) < 0;
-  const firstAhead = done.findIndex(ahead);
-  if (firstAhead < 0) return { series, done, kind: 'behind' };
-  if (firstAhead > 0) return { series, done, kind: 'overtakes', at: done[firstAhead] };
-  const behind = done.find((p) => !ahead(p));
-  return behind
-    ? { series, done, kind: 'fallsBehind', at: behind }
-    : { series, done, kind: 'ahead' };
-}
-
-/** The verdict over every series: a crossing wins, then MoT ahead throughout, then the trend. */
-function headline(
-  findings: Finding[],
-  budgetKey: string | null,
-): Pick<StudyReport, 'overtakesAt' | 'trend' | 'projectedCrossover'> & { text: string } {
-  const at = (p: StudyGapPoint) => budgetLabel(p, budgetKey);
-  const where = (f: Finding) => (f.series.label ? ` for ${f.series.label}` : '');
-  const span = (f: Finding) => {
-    const first = f.done[0] as StudyGapPoint;
-    const last = f.done.at(-1) as StudyGapPoint;
-    return f.done.length < 2
-      ? `gap ${signed(first.gap)} at ${at(first)}`
-      : `gap ${signed(first.gap)} at ${at(first)} to ${signed(last.gap)} at ${at(last)}`;
-  };
-  const byBudget = (a: StudyGapPoint, b: StudyGapPoint) =>
-    budgetOf(a, budgetKey) - budgetOf(b, budgetKey);
-  const none = { trend: null, projectedCrossover: null };
-
-  const crossings = findings.filter((f) => f.kind === 'overtakes');
-  if (crossings.length > 0) {
-    const f = [...crossings].sort((a, b) => byBudget(a.at!, b.at!))[0] as Finding;
-    const point = f.at as StudyGapPoint;
-    const stays = f.done.slice(f.done.indexOf(point)).every((p) => (p.gap as number) < 0);
+function pointsOf(
+  pointKeys: string[],
+  outcomes: StudyRunOutcome[],
+  planned: { seeds: number; rates: number },
+): StudyGapPoint[] {
+  const byPoint = new Map<
+    string,
+    { values: Record<string, unknown>; dense: StudyRunOutcome[]; mot: StudyRunOutcome[] }
+  >();
+  for (const outcome of outcomes) {
+    const ffn = outcome.values[FFN_KEY];
+    if (ffn !== 'dense' && ffn !== 'mot') continue;
+    const values = Object.fromEntries(pointKeys.map((key) => [key, outcome.values[key]]));
+    const id = JSON.stringify(values);
+    const entry = byPoint.get(id) ?? { values, dense: [], mot: [] };
+    entry[ffn].push(outcome);
+    byPoint.set(id, entry);
+  }
+  return [...byPoint.values()].map(({ values, dense: d, mot: m }) => {
+    const dense = d.length > 0 ? armOf(d, planned) : null;
+    const mot = m.length > 0 ? armOf(m, planned) : null;
+    const seeds = pairBySeed(dense, mot);
+    const interval = seeds.length > 0 ? meanInterval(seeds.map((s) => s.gap)) : null;
+    const all = [...(dense?.runs ?? []), ...(mot?.runs ?? [])];
+    const flops = (arm: StudyArm | null) => mean(arm?.runs.map((r) => r.flops) ?? []);
+    const passes = all
+      .map((r) => (r.trainSplitTokens ? r.tokens / r.trainSplitTokens : null))
+      .filter((x): x is number => x !== null);
     return {
-      ...none,
-      overtakesAt: point.label,
-      text:
-        `MoT overtakes dense at ${at(point)}${where(f)} (${span(f)})` +
-        (stays ? '.' : ', but does not stay ahead at every larger budget.'),
+      label: pointLabel(values),
+      values,
+      dense,
+      mot,
+      seeds,
+      gap: interval?.mean ?? null,
+      interval:
+        interval?.low != null && interval.high != null
+          ? { low: interval.low, high: interval.high }
+          : null,
+      verdict: interval ? gapVerdict(interval) : null,
+      flopsRatio: seeds.length > 0 && flops(dense) > 0 ? flops(mot) / flops(dense) : null,
+      passes: passes.length > 0 ? Math.max(...passes) : null,
     };
-  }
-  const ahead = findings.find((f) => f.kind === 'ahead');
-  if (ahead) {
-    const first = ahead.done[0] as StudyGapPoint;
-    return {
-      ...none,
-      overtakesAt: first.label,
-      text: `MoT overtakes dense at ${at(first)} or earlier${where(ahead)}: it is ahead at every finished point (${span(ahead)}).`,
-    };
-  }
-  // Never ahead at a larger budget than the smallest: read the trend of the most promising series.
-  const latest = (f: Finding) => f.done.at(-1)?.gap ?? Infinity;
-  const best = [...findings].sort((a, b) => latest(a) - latest(b))[0] as Finding;
-  const first = best.done[0] as StudyGapPoint;
-  const last = best.done.at(-1) as StudyGapPoint;
-  if (best.done.length < 2) {
-    return {
-      ...none,
-      overtakesAt: null,
-      text: `MoT does not overtake dense within this budget (${span(best)}${where(best)}; one point, no trend yet).`,
-    };
-  }
-  const change = (last.gap as number) - (first.gap as number);
-  const trend = change < -STEADY_NATS ? 'narrowing' : change > STEADY_NATS ? 'widening' : 'steady';
-  const projectedCrossover = trend === 'narrowing' ? project(best.done, budgetKey) : null;
-  const lead =
-    best.kind === 'fallsBehind'
-      ? `MoT leads dense only at ${at(first)} and falls behind from ${at(best.at as StudyGapPoint)}: it does not overtake dense within this budget`
-      : 'MoT does not overtake dense within this budget';
-  let text =
-    `${lead} (gap ${trend} from ${signed(first.gap)} at ${at(first)} to ` +
-    `${signed(last.gap)} at ${at(last)}${where(best)}).`;
-  if (projectedCrossover !== null && budgetKey !== null) {
-    text += ` A straight line through the last two gaps (log budget) would reach zero near ${shortKey(budgetKey)}=${Math.round(projectedCrossover).toLocaleString('en-US')}: a guess, not a result.`;
-  }
-  return { overtakesAt: null, trend, projectedCrossover, text };
+  });
 }
 
 interface Series {
   label: string;
   points: StudyGapPoint[];
-}
-
-/** One point per combination of the non-FFN keys, with its dense and MoT runs. */
-function pairUp(otherKeys: string[], outcomes: StudyRunOutcome[]): StudyGapPoint[] {
-  const byPoint = new Map<string, StudyGapPoint>();
-  for (const outcome of outcomes) {
-    const ffn = outcome.values[FFN_KEY];
-    if (ffn !== 'dense' && ffn !== 'mot') continue;
-    const values = Object.fromEntries(otherKeys.map((key) => [key, outcome.values[key]]));
-    const id = JSON.stringify(values);
-    let point = byPoint.get(id);
-    if (point === undefined) {
-      point = {
-        label: pointLabel(values),
-        values,
-        dense: null,
-        mot: null,
-        gap: null,
-        flopsRatio: null,
-      };
-      byPoint.set(id, point);
-    }
-    point[ffn] = outcome;
-  }
-  for (const point of byPoint.values()) {
-    const { dense, mot } = point;
-    const done = (o: StudyRunOutcome | null): o is StudyRunOutcome =>
-      o !== null && o.status === 'completed' && o.finalValidationLoss !== null;
-    if (done(dense) && done(mot)) {
-      point.gap = (mot.finalValidationLoss as number) - (dense.finalValidationLoss as number);
-      point.flopsRatio = dense.flops > 0 ? mot.flops / dense.flops : null;
-    }
-  }
-  return [...byPoint.values()];
 }
 
 /** Points grouped by everything but the budget, each group in budget order. */
@@ -255,6 +181,51 @@ function seriesOf(points: StudyGapPoint[], budgetKey: string | null): Series[] {
   return [...groups.values()];
 }
 
+function findings(series: Series, budgetKey: string | null): StudySeriesFinding {
+  const done = series.points.filter((p) => p.verdict !== null);
+  const at = (p: StudyGapPoint) => budgetLabel(p, budgetKey);
+  const having = (v: GapVerdict) => done.filter((p) => p.verdict === v).map(at);
+  const firstOfRun = done.findIndex((_, i) => done.slice(i).every((p) => p.verdict === 'ahead'));
+  return {
+    label: series.label,
+    ahead: having('ahead'),
+    behind: having('behind'),
+    indistinguishable: having('indistinguishable'),
+    aheadFrom: firstOfRun >= 0 ? at(done[firstOfRun] as StudyGapPoint) : null,
+  };
+}
+
+function verdictText(
+  series: StudySeriesFinding[],
+  finished: number,
+  total: number,
+  seeds: number,
+  maxPasses: number | null,
+): string {
+  if (finished === 0) return `No dense/MoT point has finished yet (0 of ${total}): no verdict.`;
+  const sentences = series
+    .filter((s) => s.ahead.length + s.behind.length + s.indistinguishable.length > 0)
+    .map((s) => {
+      const parts = [
+        s.ahead.length > 0 && `MoT ahead of dense at ${s.ahead.join(', ')}`,
+        s.behind.length > 0 && `MoT behind dense at ${s.behind.join(', ')}`,
+        s.indistinguishable.length > 0 &&
+          `MoT and dense indistinguishable at this budget at ${s.indistinguishable.join(', ')}`,
+      ].filter(Boolean);
+      return `${s.label ? `${s.label}: ` : ''}${parts.join('; ')}.`;
+    });
+  const how =
+    seeds > 1
+      ? ` (95% intervals of the mean gap over ${seeds} seeds, paired by seed: "ahead" or "behind" only where the interval excludes zero.)`
+      : ' (one seed per point: no interval, so no point can be called; add seeds.)';
+  const partial = finished < total ? ` So far: ${finished} of ${total} points finished.` : '';
+  const repeats =
+    maxPasses !== null && maxPasses > 1
+      ? ` Warning: up to ${maxPasses.toFixed(1)} passes over the training split, so the comparison measures memorisation as much as the architecture.`
+      : '';
+  return sentences.join(' ') + how + partial + repeats;
+}
+
 function budgetOf(point: StudyGapPoint, budgetKey: string | null): number {
   const value = budgetKey === null ? undefined : point.values[budgetKey];
   return typeof value === 'number' ? value : 0;
@@ -262,27 +233,26 @@ function budgetOf(point: StudyGapPoint, budgetKey: string | null): number {
 
 function budgetLabel(point: StudyGapPoint, budgetKey: string | null): string {
   if (budgetKey === null) return point.label || 'the only point';
-  return `${shortKey(budgetKey)}=${formatGridValue(point.values[budgetKey])}`;
-}
-
-/** Zero crossing of the line through the last two (log budget, gap) points; null if none ahead. */
-function project(done: StudyGapPoint[], budgetKey: string | null): number | null {
-  if (budgetKey === null || done.length < 2) return null;
-  const [a, b] = done.slice(-2) as [StudyGapPoint, StudyGapPoint];
-  const [xa, xb] = [budgetOf(a, budgetKey), budgetOf(b, budgetKey)];
-  if (!(xa > 0 && xb > xa)) return null;
-  const [ya, yb] = [a.gap as number, b.gap as number];
-  if (!(yb < ya) || yb <= 0) return null;
-  const slope = (yb - ya) / (Math.log(xb) - Math.log(xa));
-  return Math.exp(Math.log(xb) - yb / slope);
-}
-
-function shortKey(key: string): string {
-  return key.split('.').at(-1) as string;
+  return `${budgetKey.split('.').at(-1)}=${formatGridValue(point.values[budgetKey])}`;
 }
 
 /** `+0.042` / `-0.013`: the sign is the point of a gap. */
 export function signed(gap: number | null): string {
   if (gap === null) return '–';
   return `${gap >= 0 ? '+' : '-'}${Math.abs(gap).toFixed(3)}`;
+}
+
+/** `+0.012 [-0.020, +0.044]`, or the mean alone without an interval. */
+export function gapWithInterval(point: Pick<StudyGapPoint, 'gap' | 'interval'>): string {
+  if (point.gap === null) return '–';
+  const { interval } = point;
+  return interval === null
+    ? `${signed(point.gap)} (one seed)`
+    : `${signed(point.gap)} [${signed(interval.low)}, ${signed(interval.high)}]`;
+}
+
+/** Passes over a training split: `0.42`, `2.17`, and `<0.01` for a sliver of one. */
+export function formatPasses(value: number | null | undefined): string {
+  if (value === undefined || value === null || !Number.isFinite(value)) return '–';
+  return value > 0 && value < 0.01 ? '<0.01' : value.toFixed(2);
 }

@@ -1,6 +1,7 @@
 import { buildHfTokenizerJson } from './hf-json';
 import { pairKey } from './pair-key';
 import { forEachPretoken } from './pretokenize';
+import { encodeWithEndOfText } from './special';
 import { END_OF_TEXT, type HFTokenizerJson, type Tokenizer } from './types';
 import { decodeTokenBytes, REPLACEMENT_BYTES, utf8Encode } from './utf8';
 
@@ -54,12 +55,15 @@ export class BpeTokenizer implements Tokenizer {
     return this.merges.length;
   }
 
+  /** A literal `<|endoftext|>` in the text is the end-of-text id, as in Hugging Face. */
   encode(text: string): number[] {
-    const ids: number[] = [];
-    forEachPretoken(text, (piece) => {
-      for (const id of this.encodePiece(piece)) ids.push(id);
+    return encodeWithEndOfText(text, this.endOfText, (part) => {
+      const ids: number[] = [];
+      forEachPretoken(part, (piece) => {
+        for (const id of this.encodePiece(piece)) ids.push(id);
+      });
+      return ids;
     });
-    return ids;
   }
 
   decode(ids: ArrayLike<number>): string {

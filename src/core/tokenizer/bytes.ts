@@ -1,4 +1,5 @@
 import { buildHfTokenizerJson } from './hf-json';
+import { encodeWithEndOfText } from './special';
 import { END_OF_TEXT, type HFTokenizerJson, type Tokenizer } from './types';
 import { decodeTokenBytes, REPLACEMENT_BYTES, utf8Encode } from './utf8';
 
@@ -9,8 +10,9 @@ const SINGLE_BYTES: Uint8Array[] = Array.from({ length: BYTE_COUNT }, (_, byte) 
 );
 
 /**
- * The simplest tokenizer: ids 0..255 are the UTF-8 bytes of the text and 256 is end-of-text. It needs
- * no training, handles any text, and is the baseline every BPE is compared against.
+ * The simplest tokenizer: ids 0..255 are the UTF-8 bytes of the text and 256 is end-of-text (also
+ * for a literal `<|endoftext|>` in the text, as Hugging Face encodes it). It needs no training,
+ * handles any text, and is the baseline every BPE is compared against.
  */
 export class ByteTokenizer implements Tokenizer {
   readonly kind = 'bytes' as const;
@@ -18,7 +20,7 @@ export class ByteTokenizer implements Tokenizer {
   readonly endOfText = BYTE_COUNT;
 
   encode(text: string): number[] {
-    return Array.from(utf8Encode(text));
+    return encodeWithEndOfText(text, this.endOfText, (part) => Array.from(utf8Encode(part)));
   }
 
   decode(ids: ArrayLike<number>): string {

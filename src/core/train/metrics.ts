@@ -47,6 +47,12 @@ export interface TrainRecord {
   learningRate: number;
   gradNorm: number;
   tokens: number;
+  /**
+   * Passes over the training split so far: tokens / training-split tokens. Past 1 the model has
+   * seen its data before (a comparison then measures memorisation as much as the architecture).
+   * Absent in records written before it was kept.
+   */
+  epochs?: number;
   /** Cumulative training FLOPs (3x forward, mixing included). */
   flops: number;
   stepMs: number;
@@ -63,8 +69,12 @@ export interface EvalRecord {
   flops: number;
   elapsedMs: number;
   validationLoss: number;
+  /** Standard error of validationLoss over its batches (absent with one batch, or in old records). */
+  validationStdError?: number;
   /** Validation tokens scored. */
   evalTokens: number;
+  /** Passes over the training split at this step (see TrainRecord). */
+  epochs?: number;
 }
 
 export type MetricRecord = TrainRecord | EvalRecord;

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../config';
 import type { PreparedData } from '../data/prepare';
-import { sampleWindows, sequentialWindows } from '../data/pack';
+import { sampleWindows } from '../data/pack';
 import { Gpt, type LayerReport } from '../model/gpt';
 import { Rng, type RngState } from '../rng';
 import { AdamW } from './adamw';
@@ -13,6 +13,7 @@ import { flopsPerToken } from './flops';
 import type { EvalRecord, LayerMetrics, TrainRecord } from './metrics';
 import { learningRateAt } from './schedule';
 import { takeSnapshot, type MixSnapshot } from './snapshot';
+import { validationLoss, validationWindows } from './validation';
 
 export interface NamedTensor {
   name: string;
@@ -74,17 +75,7 @@ export class Trainer {
     this.model = new Gpt(m, data.tokenizer.vocabSize, t.seed);
     this.optimizer = new AdamW(this.model.params.variables, t);
     this.sampler = new Rng(t.seed ^ 0x5eed5eed);
-    const evalWindowCount = Math.min(
-      t.evalBatches * t.batchSize,
-      Math.floor((data.validation.length - 1) / m.contextLength),
-    );
-    const usable = evalWindowCount - (evalWindowCount % t.batchSize);
-    if (usable < t.batchSize) {
-      throw new Error(
-        `validation data holds ${evalWindowCount} windows of ${m.contextLength} tokens; one batch needs ${t.batchSize}: raise data.validationFraction or lower train.batchSize`,
-      );
-    }
-    this.validationWindows = sequentialWindows(data.validation, m.contextLength, usable);
+    this.validationWindows = validationWindows(config, data.validation);
     this.flopsPerTrainToken = flopsPerToken(m, data.tokenizer.vocabSize).train;
     this.state = {
       step: 0,
@@ -194,6 +185,7 @@ export class Trainer {
       learningRate,
       gradNorm,
       tokens: this.state.tokens + t.batchSize * m.contextLength,
+      epochs: (this.state.tokens + t.batchSize * m.contextLength) / this.data.train.length,
       flops: this.state.flops + t.batchSize * m.contextLength * this.flopsPerTrainToken,
       layers: readStats(layers),
     };
@@ -217,25 +209,19 @@ export class Trainer {
     };
   }
 
-  /** Mean next-token loss over the fixed validation windows, with the trained batch and group size. */
-  evaluate(options: { discrete?: boolean; groupSize?: number } = {}): EvalRecord {
+  /** Mean next-token loss over the fixed validation sample, with the trained batch and group size. */
+  evaluate(options: { discrete?: boolean } = {}): EvalRecord {
     const { model: m, train: t } = this.config;
-    const width = m.contextLength + 1;
-    const windowCount = this.validationWindows.length / width;
-    let total = 0;
-    let batches = 0;
-    for (let start = 0; start + t.batchSize <= windowCount; start += t.batchSize) {
-      const slice = this.validationWindows.subarray(start * width, (start + t.batchSize) * width);
-      total += tf.tidy(() => {
-        const windows = tf.tensor2d(slice, [t.batchSize, width], 'int32');
-        return this.model.loss(windows, { discrete: options.discrete }).lmLoss.dataSync()[0];
-      });
-      batches++;
-    }
-    const validationLoss = total / batches;
-    this.state.lastValidationLoss = validationLoss;
-    if (this.state.bestValidationLoss === null || validationLoss < this.state.bestValidationLoss) {
-      this.state.bestValidationLoss = validationLoss;
+    const { loss, stdError, tokens } = validationLoss(
+      this.model,
+      this.validationWindows,
+      m.contextLength,
+      t.batchSize,
+      { discrete: options.discrete },
+    );
+    this.state.lastValidationLoss = loss;
+    if (this.state.bestValidationLoss === null || loss < this.state.bestValidationLoss) {
+      this.state.bestValidationLoss = loss;
     }
     return {
       type: 'eval',
@@ -243,8 +229,10 @@ export class Trainer {
       tokens: this.state.tokens,
       flops: this.state.flops,
       elapsedMs: this.state.elapsedMs,
-      validationLoss,
-      evalTokens: batches * t.batchSize * m.contextLength,
+      validationLoss: loss,
+      ...(stdError !== null && { validationStdError: stdError }),
+      evalTokens: tokens,
+      epochs: this.state.tokens / this.data.train.length,
     };
   }
 

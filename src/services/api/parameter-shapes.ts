@@ -61,6 +61,11 @@ function addFfn(
     case 'moe':
       add(`${name}.router`, [d, m.moe.experts]);
       addExperts(add, name, m.moe.experts, d, moeExpertWidth(m));
+      if (m.moe.router === 'expert-choice') {
+        // The LayerNorm over the expert-choice output (moe.ts).
+        add(`${name}.out_norm.gain`, [d]);
+        add(`${name}.out_norm.bias`, [d]);
+      }
       return;
     default: {
       // A new FFN kind must say its parameters here, or estimates and forks would be wrong.

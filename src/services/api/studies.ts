@@ -10,7 +10,7 @@ import type { Handler } from './context';
 
 export const createStudy: Handler<'createStudy'> = async (context, request) => {
   const { store, manager } = context;
-  const { name, preset, config, grid, start } = request;
+  const { name, preset, config, grid, seeds, start } = request;
   const base = resolveRequestConfig(
     preset !== undefined ? presetConfig(preset) : BASE_CONFIG,
     config,
@@ -20,6 +20,7 @@ export const createStudy: Handler<'createStudy'> = async (context, request) => {
     name,
     base,
     grid,
+    ...(seeds !== undefined && { seeds }),
     ...(preset !== undefined && { preset }),
   });
   if (start) for (const runId of studyRunIds(study)) await manager.enqueue(runId);

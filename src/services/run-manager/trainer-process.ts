@@ -4,6 +4,8 @@
  * in native GPU code or an out-of-memory kill ends this process only: the parent sees the exit
  * and fails the run, and the app keeps working.
  *
+ * SIGINT and SIGTERM mean `stop` here, never an instant death (see stopOnTerminalSignals).
+ *
  * The child opens the store with `repair: false` and writes only its run's own files; every
  * change to the catalog record goes to the parent as a `patch` (the catalog has one writer).
  */
@@ -65,7 +67,21 @@ port.onMessage((message) => {
   handle(message);
 });
 port.onDisconnect(() => process.exit(1));
+stopOnTerminalSignals();
 port.send({ type: 'ready' });
+
+/**
+ * Ctrl-C in the terminal that started the app or `mot serve` reaches this process too (it shares
+ * the terminal's process group), and so may a SIGTERM sent to the whole group. Without a handler
+ * Node would die at once: no final checkpoint, and the parent records the run as failed. Treat
+ * either as `stop` instead: the trainer ends after its current step with a checkpoint and reports
+ * `done`, the same as when the parent asks (which it does too, as it shuts down).
+ */
+function stopOnTerminalSignals(): void {
+  const stop = () => handle({ type: 'stop' });
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
 
 function handle(message: ParentMessage): void {
   switch (message.type) {

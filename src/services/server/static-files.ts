@@ -6,7 +6,8 @@ import { readFile, stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
 
-const CONTENT_TYPES: Record<string, string> = {
+/** By file extension; shared with the desktop app's app:// handler (src/main/app-protocol.ts). */
+export const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',

@@ -47,6 +47,7 @@ export const RunRecordSchema = v.looseObject({
   notes: v.string(),
   lastStep: count,
   tokensSeen: count,
+  trainSplitTokens: v.optional(v.pipe(count, v.minValue(1))),
   // Optional: catalogs written before it existed must still load.
   elapsedMs: v.optional(v.pipe(finite, v.minValue(0))),
   bestValidationLoss: v.optional(finite),

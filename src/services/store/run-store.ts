@@ -97,6 +97,7 @@ const PATCHABLE = new Set<string>([
   'notes',
   'lastStep',
   'tokensSeen',
+  'trainSplitTokens',
   'elapsedMs',
   'bestValidationLoss',
   'finalTrainLoss',
