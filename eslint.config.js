@@ -70,6 +70,8 @@ export default defineConfig(
     '.mot-data/',
     'node_modules/',
     'resources/',
+    'reports/', // mutation reports
+    '.stryker-tmp/', // Stryker's sandbox copies of the repository
   ]),
   js.configs.recommended,
   tseslint.configs.recommended,

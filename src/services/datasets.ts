@@ -10,7 +10,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { DATASET_ID_PATTERN } from '../core/config';
-import { loadCorpusFile } from './corpora';
+import { loadCorpusFile } from './corpus-file';
 import { writeDirDurable } from './store';
 
 export interface ImportedDataset {

@@ -10,7 +10,7 @@ import { Gpt } from '../core/model/gpt';
 import { tokenizerFromJSON, type Tokenizer } from '../core/tokenizer';
 import type { TrainerCheckpoint, TrainerState } from '../core/train/trainer';
 import { loadCorpus } from './corpora';
-import type { RunStore } from './store';
+import { type RunStore, StoreError } from './store';
 
 /** What a checkpoint's meta.json holds besides the tensors. */
 export interface CheckpointMeta {
@@ -74,6 +74,34 @@ export function loadCheckpoint(store: RunStore, runId: string, step?: number): L
       tensors: [...tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data })),
     },
   };
+}
+
+/** A checkpoint that failed to verify on load (its checksum, sizes or meta), and why. */
+export interface DamagedCheckpoint {
+  step: number;
+  reason: string;
+}
+
+/**
+ * The newest checkpoint that verifies, for resuming: a damaged newest one (a disk error, bytes
+ * changed by hand) falls back to the one before it. Throws when none verifies.
+ */
+export function loadNewestIntactCheckpoint(
+  store: RunStore,
+  runId: string,
+): { loaded: LoadedCheckpoint; damaged: DamagedCheckpoint[] } {
+  const damaged: DamagedCheckpoint[] = [];
+  for (const step of [...store.listCheckpoints(runId)].reverse()) {
+    try {
+      return { loaded: loadCheckpoint(store, runId, step), damaged };
+    } catch (error) {
+      if (!(error instanceof StoreError || error instanceof v.ValiError)) throw error;
+      damaged.push({ step, reason: error.message });
+    }
+  }
+  throw new Error(
+    `run ${runId} has no checkpoint that verifies: ${damaged.map((d) => d.reason).join('; ')}`,
+  );
 }
 
 /** A model with a checkpoint's weights (no optimizer state): for generation and evaluation. */

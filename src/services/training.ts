@@ -9,7 +9,12 @@ import type { PreparedData } from '../core/data/prepare';
 import type { TrainRecord, EvalRecord, MetricRecord } from '../core/train/metrics';
 import { Trainer, type TrainSummary } from '../core/train/trainer';
 import { selectBackend, type BackendSelection } from './backends';
-import { loadCheckpoint, loadRunData, readRunConfig, type CheckpointMeta } from './run-data';
+import {
+  loadNewestIntactCheckpoint,
+  loadRunData,
+  readRunConfig,
+  type CheckpointMeta,
+} from './run-data';
 import type { RunPatch, RunStore } from './store';
 
 export interface TrainingHooks {
@@ -41,22 +46,30 @@ export async function trainStoredRun(
   const updateRecord = options.updateRecord;
   const config = readRunConfig(store, runId);
   const backend = await selectBackend(config.backend);
-  const checkpoint =
-    options.resume && store.listCheckpoints(runId).length > 0
-      ? loadCheckpoint(store, runId)
-      : undefined;
-  // Steps trained after the checkpoint (before a crash or failure) are trained again.
-  if (options.resume) await store.truncateMetrics(runId, checkpoint?.step ?? 0);
-  const data = loadRunData(config, { dataDir: store.dataDir, tokenizer: checkpoint?.tokenizer });
-  const trainer = new Trainer(config, data, checkpoint?.restore);
-
   const log = async (message: string) => {
     const line = `${new Date().toISOString()} ${message}`;
     await store.appendLog(runId, line);
     hooks.onLog?.(line);
   };
+  const intact =
+    options.resume && store.listCheckpoints(runId).length > 0
+      ? loadNewestIntactCheckpoint(store, runId)
+      : undefined;
+  const checkpoint = intact?.loaded;
+  for (const { step, reason } of intact?.damaged ?? [])
+    await log(`skipped the checkpoint at step ${step}, it does not verify: ${reason}`);
+  // Steps trained after the checkpoint (before a crash or failure) are trained again.
+  if (options.resume) {
+    const dropped = await store.truncateMetrics(runId, checkpoint?.step ?? 0);
+    if (dropped.tornTail)
+      await log('metrics.jsonl ended in a torn line (a write cut short by a crash): dropped');
+    if (dropped.skipped > 0)
+      await log(`metrics.jsonl had ${dropped.skipped} damaged line(s): dropped`);
+  }
+  const data = loadRunData(config, { dataDir: store.dataDir, tokenizer: checkpoint?.tokenizer });
+  const trainer = new Trainer(config, data, checkpoint?.restore);
   await log(
-    `${checkpoint ? `resume from step ${checkpoint.step}` : 'start'} on ${backend.name} (${backend.detail})` +
+    `${checkpoint ? `resume from step ${checkpoint.step}${intact?.damaged.length ? ', the newest checkpoint that verifies,' : ''}` : 'start'} on ${backend.name} (${backend.detail})` +
       backend.skipped.map((s) => `; skipped ${s.name}: ${s.detail}`).join(''),
   );
   await log(

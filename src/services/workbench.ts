@@ -3,9 +3,10 @@
  * Electron's main process, `mot serve` and tests all hold one Workbench and pass it requests
  * as they arrive (`handle`), so the desktop app and the browser mode behave the same.
  *
- * Opening it makes this process the catalog's writer and marks runs that a crash left
- * running, paused or queued as `interrupted` (startRun resumes them from their last
- * checkpoint). Only one process should open a Workbench on a data folder at a time.
+ * Opening it marks runs that a crash left running, paused or queued, and that no live process
+ * owns, as `interrupted` (startRun resumes them from their last checkpoint). Other processes
+ * may share the data folder: a run a terminal's `mot train` trains stays `running` here, and
+ * starting it is refused with the owner's name (see store/ownership.ts).
  */
 import {
   validateRequest,
@@ -21,7 +22,7 @@ import { ForeignRuns } from './foreign-runs';
 import { RunManager, forkTrainerLauncher, type TrainerLauncher } from './run-manager';
 import { AttachedRunWatcher } from './engines/attached-watch';
 import { engineLauncher } from './engines/engine-launcher';
-import type { CheckpointMeta } from './run-data';
+import { recoverInterruptedRuns } from './interrupted';
 import { RunStore } from './store';
 import { TaskPool, forkTaskLauncher, type TaskLauncher } from './tasks';
 
@@ -51,6 +52,8 @@ export interface WorkbenchOptions {
   shutdownGraceMs?: number;
   /** How often runs other processes write are re-read (default 2 s; 0: never). */
   foreignRunsPollMs?: number;
+  /** What this process is, in other processes' messages about runs it trains. */
+  ownerRole?: string;
 }
 
 export class Workbench {
@@ -82,6 +85,7 @@ export class Workbench {
     this.tasks = new TaskPool(options.taskLauncher ?? forkTaskLauncher({ execArgv }));
     this.manager = new RunManager(store, this.events.emit, {
       launcher: engineLauncher(store, options.launcher ?? forkTrainerLauncher({ execArgv })),
+      ownerRole: options.ownerRole ?? (process.versions['electron'] ? 'the app' : 'mot serve'),
       concurrency: Math.max(1, Math.floor(concurrency)),
       stopGraceMs: options.stopGraceMs ?? 60_000,
       shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
@@ -101,16 +105,7 @@ export class Workbench {
 
   static async open(dataDir: string, options: WorkbenchOptions = {}): Promise<Workbench> {
     const store = await RunStore.open(dataDir);
-    const interrupted = await store.markInterrupted();
-    for (const runId of interrupted) {
-      await store
-        .appendLog(
-          runId,
-          `${new Date().toISOString()} interrupted: the app or server stopped while it trained`,
-        )
-        .catch(() => {});
-      await recordResumePoint(store, runId).catch(() => {});
-    }
+    const interrupted = await recoverInterruptedRuns(store);
     return new Workbench(store, interrupted, options);
   }
 
@@ -178,23 +173,4 @@ export class Workbench {
     this.attached.close();
     this.events.clear();
   }
-}
-
-/**
- * A crashed run's record may lag its files (the last progress never reached the catalog): show
- * where it will resume from, its last checkpoint.
- */
-async function recordResumePoint(store: RunStore, runId: string): Promise<void> {
-  const steps = store.listCheckpoints(runId);
-  if (steps.length === 0) return;
-  const { state } = store.readCheckpointMeta(
-    runId,
-    steps[steps.length - 1],
-  ) as Partial<CheckpointMeta>;
-  if (!state) return;
-  await store.update(runId, {
-    lastStep: state.step,
-    tokensSeen: state.tokens,
-    ...(state.bestValidationLoss != null && { bestValidationLoss: state.bestValidationLoss }),
-  });
 }

@@ -82,11 +82,24 @@ describe('mot transition, eval, report', () => {
       speedupSteps: 1,
     });
     expect(report.runs[1].mixEntropy).toHaveLength(1);
-    expect(report.paper.smallProofOfConcept.motReachesDenseFinalAtSteps).toBe(63_000);
+    // The MoT run's own numbers, as its metrics file has them (not the paper's, printed from source).
+    const parentEvals = metrics(dataDir, parent)
+      .filter((r) => r.type === 'eval')
+      .map((r) => r.validationLoss as number);
+    expect(report.runs[1]).toMatchObject({
+      runId: parent,
+      finalValidationLoss: parentEvals.at(-1),
+      bestValidationLoss: Math.min(...parentEvals),
+    });
     const text = mot(['report', '--runs', `${denseId},${parent}`], dataDir);
     expect(text.code, text.stderr).toBe(0);
-    expect(text.stdout).toMatch(/speed-up steps/);
-    expect(text.stdout).toMatch(/dense 4\.225 vs MoT 4\.036/);
+    const parentRow = text.stdout.split('\n').find((line) => line.startsWith(parent));
+    expect(parentRow).toContain(parentEvals.at(-1)!.toFixed(4));
+    // The published figures come after the table, under their own heading.
+    const [measured, published] = text.stdout.split('The paper');
+    expect(measured).toMatch(/speed-up steps/);
+    expect(measured).not.toMatch(/4\.225|4\.036/);
+    expect(published).toMatch(/dense 4\.225 vs MoT 4\.036/);
 
     const notMot = mot(['transition', '--run', denseId], dataDir);
     expect(notMot.code).toBe(1);

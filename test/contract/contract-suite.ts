@@ -165,6 +165,7 @@ function badCases(run: string): BadCase[] {
     ['importDataset', { path: '/etc/passwd' }, 'path'],
     ...noArgs('listPresets'),
     ...noArgs('backendInfo'),
+    ...noArgs('storeNotices'),
     ...runIdCases('getRun', {}),
     ...runIdCases('deleteRun', {}),
     ...runIdCases('startRun', {}),

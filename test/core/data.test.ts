@@ -25,6 +25,16 @@ describe('splitDocuments', () => {
     expect(train).toEqual(documents.filter((doc) => train.includes(doc)));
   });
 
+  it('rounds the validation count to the nearest document', () => {
+    const count = (n: number, fraction: number) =>
+      splitDocuments(documents.slice(0, n), fraction, 1).validation.length;
+    expect(count(10, 0.25)).toBe(3); // 2.5
+    expect(count(9, 0.3)).toBe(3); // 2.7
+    expect(count(7, 0.3)).toBe(2); // 2.1
+    expect(count(11, 0.15)).toBe(2); // 1.65
+    expect(count(20, 0.33)).toBe(7); // 6.6
+  });
+
   it('keeps at least one document on each side', () => {
     expect(splitDocuments(['a', 'b'], 0.01, 0).validation.length).toBe(1);
     expect(splitDocuments(['a', 'b'], 0.99, 0).train.length).toBe(1);
@@ -78,8 +88,6 @@ describe('sampleWindows', () => {
       const inputs = window.subarray(0, windowLength);
       const targets = window.subarray(1);
       targets.forEach((target, i) => expect(target).toBe(inputs[i] + 1));
-      expect(window[0]).toBeGreaterThanOrEqual(0);
-      expect(window[16]).toBeLessThan(1000);
     }
   });
 
@@ -105,6 +113,13 @@ describe('sampleWindows', () => {
     );
     expect(() => sampleWindows(arange(100), 0, 1, new Rng(0))).toThrow(/windowLength/);
   });
+
+  it('accepts windows of one token and zero windows; rejects a negative or fractional count', () => {
+    expect(Array.from(sampleWindows(arange(2), 1, 2, new Rng(0)))).toEqual([0, 1, 0, 1]);
+    expect(sampleWindows(arange(10), 4, 0, new Rng(0)).length).toBe(0);
+    expect(() => sampleWindows(arange(10), 4, -1, new Rng(0))).toThrow(/count must be/);
+    expect(() => sampleWindows(arange(10), 4, 1.5, new Rng(0))).toThrow(/count must be/);
+  });
 });
 
 describe('sequentialWindows', () => {
@@ -121,5 +136,7 @@ describe('sequentialWindows', () => {
     expect(sequentialWindows(arange(1000), 10, 4).length).toBe(4 * 11);
     expect(sequentialWindows(arange(1000), 10, 0).length).toBe(0);
     expect(() => sequentialWindows(arange(3), 5, 1)).toThrow(/too short/);
+    expect(() => sequentialWindows(arange(20), 5, -1)).toThrow(/maxWindows must be/);
+    expect(() => sequentialWindows(arange(20), 5, Number.NaN)).toThrow(/maxWindows must be/);
   });
 });

@@ -140,7 +140,12 @@ describe('chooseTokens', () => {
         }
       });
       const cover = coverageFractions(plan.tokensOf, N);
-      expect(cover.takenByNone + cover.takenByOne + cover.takenBySeveral).toBeCloseTo(1, 12);
+      const takenBy = (n: number) => plan.tokensOf.filter((ids) => ids.includes(n)).length;
+      const share = (keep: (c: number) => boolean) =>
+        Array.from({ length: N }, (_, n) => takenBy(n)).filter(keep).length / N;
+      expect(cover.takenByNone).toBe(share((c) => c === 0));
+      expect(cover.takenByOne).toBe(share((c) => c === 1));
+      expect(cover.takenBySeveral).toBe(share((c) => c > 1));
       expect(plan.dropped).toBe(Math.round(cover.takenByNone * N));
     }
   });
@@ -255,19 +260,25 @@ describe('MoeFfn with expert choice', () => {
 });
 
 describe('expert choice in the model', () => {
-  it('trains: the loss falls well below log(vocab) in 40 steps, with coverage stats per step', () => {
+  it('trains as well as the dense model in 40 steps, with coverage stats per step', () => {
     const config = tinyConfig('moe', {
       model: { moe: { router: 'expert-choice', capacityFactor: 1 } },
     });
+    const tailOf = (records: { lmLoss: number }[]) =>
+      records.slice(-5).reduce((s, r) => s + r.lmLoss, 0) / 5;
+    const dense = new Trainer(tinyConfig('dense'), tinyData());
+    const denseTail = tailOf(Array.from({ length: 40 }, () => dense.trainStep()));
+    dense.dispose();
     const trainer = new Trainer(config, tinyData());
     const records = Array.from({ length: 40 }, () => trainer.trainStep());
-    const tail = records.slice(-5).reduce((s, r) => s + r.lmLoss, 0) / 5;
-    expect(tail).toBeLessThan(Math.log(257) - 2);
+    // Same data, schedule and active compute: within 0.15 nats of dense either way (about 2.1
+    // nats after 40 steps; an untrained model is at 5.5, a future leak well below dense).
+    expect(Math.abs(tailOf(records) - denseTail)).toBeLessThan(0.15);
     const layer = records[0].layers[0];
     expect(layer.kind).toBe('moe');
     if (layer.kind === 'moe') {
       expect(layer.load).toEqual(new Array(4).fill(2 / 8)); // c = floor(8 / 4) of B = 8, per position
-      expect(layer.takenByNone + layer.takenByOne + layer.takenBySeveral).toBeCloseTo(1, 9);
+      expect(layer.droppedFraction).toBe(layer.takenByNone); // both: tokens no expert took
       expect(layer.loadBalanceLoss).toBe(0);
     }
     trainer.dispose();

@@ -56,21 +56,24 @@ describe('generate', () => {
     expect(result.groupFill).toMatch(/soft MoT/);
     const [output] = result.outputs;
     expect(output.tokens).toHaveLength(3);
-    for (const token of output.tokens) {
-      expect(token.mix).toHaveLength(2); // one entry per MoT block
-      for (const weights of token.mix) {
-        expect(weights).toHaveLength(4); // one weight per expert
-        for (const w of weights) expect(w).toBeGreaterThanOrEqual(0);
-      }
-    }
+    for (const token of output.tokens) expect(token.mix).toHaveLength(2); // one per MoT block
 
-    // The first token is the greedy choice of the model run on the whole group at once.
+    // The first token is the greedy choice of the model run on the whole group at once, and its
+    // mix is the prompt row's weight in each expert's mix at the last prompt position.
     const L = tokenizer.encode(prompt).length;
     const group = [
       tokenizer.encode(prompt),
       ...result.companions.map((c) => Array.from(companionSource.subarray(c.offset, c.offset + L))),
     ];
     expect(output.tokens[0].id).toBe(greedyNext(model, group));
+    const expectedMix = tf.tidy(() =>
+      model
+        .forward(tf.tensor2d(group, [4, L], 'int32'), { capture: true, inference: true })
+        .layers.map((l) => (l.mixWeights!.arraySync() as number[][][][])[0][L - 1][0]),
+    );
+    output.tokens[0].mix.forEach((weights, block) =>
+      weights.forEach((w, e) => expect(w).toBeCloseTo(expectedMix[block][e], 6)),
+    );
     // Alone, the prompt is not a valid MoT batch at all.
     expect(() => greedyNext(model, [group[0]])).toThrow(/multiple of the group size/);
   });
@@ -177,6 +180,24 @@ describe('sampleToken', () => {
     const draws = new Rng(9);
     const picks = Array.from({ length: 500 }, () => sampleToken(logits, 5, 0, draws));
     expect(picks.some((id) => !top3.has(id))).toBe(true);
+  });
+
+  it('draws each token with probability softmax(logits / temperature)', () => {
+    const few = [1.2, 0.3, -0.5, 0.8, -1.5];
+    for (const temperature of [0.5, 2]) {
+      const draws = new Rng(4);
+      const n = 20_000;
+      const counts = new Array<number>(few.length).fill(0);
+      for (let i = 0; i < n; i++) counts[sampleToken(few, temperature, 0, draws)]++;
+      const weights = few.map((l) => Math.exp(l / temperature));
+      const total = weights.reduce((a, b) => a + b, 0);
+      // Pearson's chi-square with 4 degrees of freedom: above 18.5 has probability 0.001.
+      const chiSquare = counts.reduce((s, c, i) => {
+        const expected = (n * weights[i]) / total;
+        return s + (c - expected) ** 2 / expected;
+      }, 0);
+      expect(chiSquare).toBeLessThan(18.5);
+    }
   });
 
   it('temperature 0 returns the argmax whatever the RNG', () => {

@@ -17,8 +17,15 @@ beforeAll(async () => {
 
 const KINDS = ['dense', 'mot', 'moe'] as const;
 
+/** Mean train loss of steps 36-40 and validation loss after 40 steps of tinyConfig, wasm. */
+const REFERENCE_LOSSES = {
+  dense: { tail: 2.2883, validation: 2.257 },
+  mot: { tail: 2.1512, validation: 2.1517 },
+  moe: { tail: 2.1022, validation: 2.147 },
+};
+
 describe('Trainer', () => {
-  it.each(KINDS)('%s: train loss falls well below log(vocab) in 40 steps', (ffn) => {
+  it.each(KINDS)('%s: 40 steps reach the reference losses of the correct model', (ffn) => {
     const data = tinyData();
     const trainer = new Trainer(tinyConfig(ffn), data);
     const losses: number[] = [];
@@ -26,8 +33,17 @@ describe('Trainer', () => {
     const start = Math.log(data.tokenizer.vocabSize); // ~5.55 nats for 257 byte ids
     expect(losses[0]).toBeGreaterThan(start - 0.5);
     const tail = losses.slice(-5).reduce((a, b) => a + b, 0) / 5;
-    expect(tail).toBeLessThan(start - 2);
-    expect(trainer.evaluate().validationLoss).toBeLessThan(start - 2);
+    const validation = trainer.evaluate().validationLoss;
+    // Training is deterministic for a seed, so these are fixed numbers. "Below a threshold" passed
+    // with a future-leaking mask (lower loss), missing position embeddings (lower), 1/headDim
+    // attention, LayerNorm's epsilon or gradient wrong, and a learning rate one step ahead: each
+    // moves one of these by 0.015 to 0.6 nats. A deliberate change to the model, its init or the
+    // training loop moves them too: re-record them then, from the numbers this test prints.
+    const reference = REFERENCE_LOSSES[ffn];
+    expect({ tail, validation }).toEqual({
+      tail: expect.closeTo(reference.tail, 2),
+      validation: expect.closeTo(reference.validation, 2),
+    });
     trainer.dispose();
   });
 

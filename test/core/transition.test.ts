@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../../src/core/generate';
 import type { MoeFfn } from '../../src/core/model/moe';
 import type { MotFfn } from '../../src/core/model/mot';
+import { learningRateAt } from '../../src/core/train/schedule';
 import { Trainer } from '../../src/core/train/trainer';
 import { transitionToMoe } from '../../src/core/transition';
 import { tinyConfig, tinyData } from './fixtures';
@@ -96,14 +97,26 @@ describe('transitionToMoe', () => {
     moe.dispose();
   });
 
-  it('only MoT blocks change with placement second-half, and training continues', () => {
-    const { moe, result } = transitioned('second-half');
+  it('only MoT blocks change with placement second-half, and training continues where it was', () => {
+    const { data, mot, moe, result } = transitioned('second-half');
     expect(result.renamed).toEqual([['blocks.1.ffn.C', 'blocks.1.ffn.router']]);
     expect(moe.model.blocks.map((b) => b.ffn.kind)).toEqual(['dense', 'moe']);
     const records = [moe.trainStep(), moe.trainStep(), moe.trainStep()];
     expect(records.map((r) => r.step)).toEqual([7, 8, 9]);
-    for (const r of records) expect(Number.isFinite(r.loss)).toBe(true);
+    // The schedule goes on from step 6 of the 9-step run, not from a fresh warm-up.
+    expect(records.map((r) => r.learningRate)).toEqual(
+      [6, 7, 8].map((step) => learningRateAt(step, result.config.train)),
+    );
     expect(records[0].layers[0]).toMatchObject({ kind: 'moe', block: 1 });
+    // The learned weights carry over: the MoE's loss is the MoT's (the parent continues on the
+    // same batches), far below the same MoE started from scratch.
+    const parent = [mot.trainStep(), mot.trainStep(), mot.trainStep()];
+    const fresh = new Trainer(result.config, data);
+    const scratch = fresh.trainStep().lmLoss;
+    expect(Math.abs(records[0].lmLoss - parent[0].lmLoss)).toBeLessThan(0.25); // ~4.55 both
+    expect(records[0].lmLoss).toBeLessThan(scratch - 1); // ~6.2 from scratch
+    fresh.dispose();
+    mot.dispose();
     moe.dispose();
   });
 

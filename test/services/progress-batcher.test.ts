@@ -24,12 +24,17 @@ describe('ProgressBatcher', () => {
       expect(batches[i].at - batches[i - 1].at).toBeGreaterThanOrEqual(95);
   });
 
-  it('sends the first record of a quiet run at once, and flush() sends what is pending', () => {
+  it('sends the first record of a quiet run on the next turn, and flush() sends what is pending', async () => {
     const sent: number[][] = [];
     const batcher = new ProgressBatcher((records) => sent.push(records.map((r) => r.step)));
     batcher.push(record(1));
-    batcher.flush();
-    batcher.flush();
+    await new Promise((resolve) => setTimeout(resolve, 40)); // well inside the 100 ms interval
+    expect(sent).toEqual([[1]]); // no flush(): a quiet run does not wait for the interval
+    batcher.push(record(2)); // within 100 ms of the last batch: held back
+    await new Promise((resolve) => setTimeout(resolve, 10));
     expect(sent).toEqual([[1]]);
+    batcher.flush();
+    batcher.flush();
+    expect(sent).toEqual([[1], [2]]);
   });
 });

@@ -128,6 +128,7 @@ describe('RunStore runs and catalog', () => {
     expect(reopened.list()).toEqual(store.list());
     expect(reopened.settings()).toEqual({ theme: 'dark' });
     expect(reopened.openReport).toEqual({
+      badRecords: [],
       recoveredRunIds: [],
       droppedRunIds: [],
       unreadableRunFolders: [],
@@ -503,19 +504,24 @@ describe('crash safety', () => {
 });
 
 describe('RunStore: runs made by another process', () => {
-  it('adopts run folders the catalog does not know, once, without a restart', async () => {
+  it('sees runs another store on the data dir created, and adopts folders the catalog lost', async () => {
     const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'mot-adopt-'));
     const app = await RunStore.open(dataDir);
     const mine = await app.create({ name: 'from the app', config: {}, ffnSummary: 'dense' });
     // A terminal's `mot train` opens its own store on the same data dir and creates a run.
     const terminal = await RunStore.open(dataDir);
     const theirs = await terminal.create({ name: 'from the CLI', config: {}, ffnSummary: 'mot' });
-    expect(app.list().map((r) => r.id)).toEqual([mine.id]);
-    expect((await app.adoptNewRunFolders()).map((r) => r.id)).toEqual([theirs.id]);
-    expect(await app.adoptNewRunFolders()).toEqual([]);
     expect(new Set(app.list().map((r) => r.id))).toEqual(new Set([mine.id, theirs.id]));
+    // A folder whose catalog write was lost (a crash between the two) is adopted on sync.
+    const lost = await terminal.create({ name: 'lost', config: {}, ffnSummary: 'mot' });
+    const catalog = JSON.parse(readFileSync(path.join(dataDir, 'catalog.json'), 'utf8'));
+    catalog.runs = catalog.runs.filter((r: { id: string }) => r.id !== lost.id);
+    writeFileSync(path.join(dataDir, 'catalog.json'), JSON.stringify(catalog));
+    expect(app.list().map((r) => r.id)).not.toContain(lost.id);
+    await app.syncFolders();
+    expect(app.list().map((r) => r.id)).toContain(lost.id);
     const reopened = await RunStore.open(dataDir);
-    expect(reopened.list()).toHaveLength(2);
+    expect(reopened.list()).toHaveLength(3);
   });
 
   it('syncFromDisk takes newer run files another process wrote, and only those', async () => {
@@ -536,9 +542,9 @@ describe('RunStore: runs made by another process', () => {
     // A run this process trains is skipped: its record is ahead of the file.
     await terminal.update(theirs.id, { status: 'completed' });
     expect(await app.syncFromDisk((id) => id === theirs.id)).toEqual([]);
-    // An older file (this process wrote after it) is not taken.
+    // This process's own later change stands (both write under the data-dir lock).
     await app.update(theirs.id, { notes: 'mine' });
-    expect(await app.syncFromDisk()).toEqual([]);
+    await app.syncFromDisk();
     expect(app.get(theirs.id).notes).toBe('mine');
   });
 });

@@ -2,7 +2,8 @@
 import { selectBackend } from '../../services/backends';
 import { evaluateRun } from '../../services/evaluate';
 import { readRunConfig } from '../../services/run-data';
-import { RunStore, resolveDataDir } from '../../services/store';
+import { resolveDataDir } from '../../services/store';
+import { openStore } from '../store';
 import { backendFlag, numberFlag, parse, requireFlag } from '../args';
 import { progress, result, table } from '../output';
 
@@ -17,7 +18,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const runId = requireFlag(values.run, 'run');
   const step = values.step === undefined ? undefined : numberFlag(values.step, 'step', 0, 0, 1e9);
   const backendChoice = values.backend === undefined ? undefined : backendFlag(values.backend);
-  const store = await RunStore.open(resolveDataDir(values['data-dir']));
+  const store = await openStore(resolveDataDir(values['data-dir']));
   const config = readRunConfig(store, runId);
   await selectBackend(backendChoice ?? config.backend);
   const evaluation = evaluateRun(store, runId, { step });

@@ -2,7 +2,8 @@
 import { generate } from '../../core/generate';
 import { selectBackend } from '../../services/backends';
 import { loadCheckpoint, loadRunData, modelFromCheckpoint } from '../../services/run-data';
-import { RunStore, resolveDataDir } from '../../services/store';
+import { resolveDataDir } from '../../services/store';
+import { openStore } from '../store';
 import { backendFlag, numberFlag, parse, requireFlag, UsageError } from '../args';
 import { progress, result } from '../output';
 
@@ -32,7 +33,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
   const step = values.step === undefined ? undefined : numberFlag(values.step, 'step', 0, 0, 1e9);
 
   const backend = backendFlag(values.backend);
-  const store = await RunStore.open(resolveDataDir(values['data-dir']));
+  const store = await openStore(resolveDataDir(values['data-dir']));
   store.get(runId);
   const loaded = loadCheckpoint(store, runId, step);
   await selectBackend(backend);

@@ -1,6 +1,7 @@
 /** `mot report`: our runs against a dense baseline, beside the paper's published figures. */
 import { reportRuns, type RunsReport } from '../../services/report';
-import { RunStore, resolveDataDir } from '../../services/store';
+import { resolveDataDir } from '../../services/store';
+import { openStore, printNotices } from '../store';
 import { parse, requireFlag, UsageError } from '../args';
 import { formatDuration, result, table } from '../output';
 
@@ -16,8 +17,9 @@ export async function reportCommand(argv: string[]): Promise<void> {
     .map((id) => id.trim())
     .filter(Boolean);
   if (runIds.length === 0) throw new UsageError('--runs needs at least one run id');
-  const store = await RunStore.open(resolveDataDir(values['data-dir']));
+  const store = await openStore(resolveDataDir(values['data-dir']));
   const report = reportRuns(store, runIds, values.baseline);
+  printNotices(store);
   if (values.json) result(report);
   else process.stdout.write(`${formatReport(report)}\n`);
 }

@@ -1,11 +1,17 @@
-/** `mot runs`: the catalog as a table, or as JSON. */
-import { RunStore, resolveDataDir } from '../../services/store';
+/**
+ * `mot runs`: the catalog as a table, or as JSON. Runs left `running` by a process that is gone
+ * (a SIGKILLed `mot train`) are marked `interrupted` first: `mot resume` continues them.
+ */
+import { resolveDataDir } from '../../services/store';
+import { recoverInterruptedRuns } from '../../services/interrupted';
+import { openStore } from '../store';
 import { parse } from '../args';
 import { formatDuration, table } from '../output';
 
 export async function runsCommand(argv: string[]): Promise<void> {
   const { values } = parse(argv, { json: { type: 'boolean' }, 'data-dir': { type: 'string' } });
-  const store = await RunStore.open(resolveDataDir(values['data-dir']));
+  const store = await openStore(resolveDataDir(values['data-dir']));
+  await recoverInterruptedRuns(store);
   const runs = store.list();
   if (values.json) {
     process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);

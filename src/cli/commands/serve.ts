@@ -9,6 +9,7 @@ import { resolveDataDir } from '../../services/store';
 import { Workbench } from '../../services/workbench';
 import { numberFlag, parse } from '../args';
 import { progress } from '../output';
+import { printNotices } from '../store';
 
 export async function serveCommand(argv: string[]): Promise<void> {
   const { values } = parse(argv, {
@@ -36,6 +37,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     );
   }
   progress(`data dir ${workbench.dataDir}`);
+  printNotices(workbench.store);
   // The URL is the one line on stdout, so scripts (and tests) can read it.
   process.stdout.write(`${server.url}\n`);
 

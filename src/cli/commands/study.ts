@@ -14,7 +14,9 @@ import { expandGrid, withSeeds, type StudyGrid } from '../../core/study/grid';
 import { selectBackend } from '../../services/backends';
 import { loadCorpus } from '../../services/corpora';
 import { readRunConfig } from '../../services/run-data';
-import { RunStore, resolveDataDir } from '../../services/store';
+import { type RunStore, resolveDataDir } from '../../services/store';
+import { recoverInterruptedRuns } from '../../services/interrupted';
+import { openStore } from '../store';
 import { assertFitsMemory, memoryLimitBytes } from '../../services/memory-guard';
 import { createStudy, studyDetail, studyRunIds } from '../../services/study';
 import { parse, requireFlag, UsageError } from '../args';
@@ -40,7 +42,7 @@ export async function studyCommand(argv: string[]): Promise<void> {
     'data-dir': { type: 'string' },
   });
   if (values.show !== undefined || values.resume !== undefined) {
-    const store = await RunStore.open(resolveDataDir(values['data-dir']));
+    const store = await openStore(resolveDataDir(values['data-dir']));
     const id = (values.show ?? values.resume) as string;
     if (values.resume !== undefined) await trainStudy(store, id);
     return printReport(store, id, values.json === true);
@@ -59,7 +61,7 @@ export async function studyCommand(argv: string[]): Promise<void> {
   for (const point of points)
     loadCorpus(point.config.data.corpus, resolveDataDir(values['data-dir']));
 
-  const store = await RunStore.open(resolveDataDir(values['data-dir']));
+  const store = await openStore(resolveDataDir(values['data-dir']));
   const study = await createStudy(store, {
     name,
     base,
@@ -77,11 +79,12 @@ export async function studyCommand(argv: string[]): Promise<void> {
 /** Trains every run of the study that has not completed, in grid order; stops on Ctrl-C. */
 async function trainStudy(store: RunStore, studyId: string): Promise<void> {
   const runIds = studyRunIds(store.studies.get(studyId));
+  await recoverInterruptedRuns(store);
   for (const [index, runId] of runIds.entries()) {
     const record = store.get(runId);
     if (record.status === 'completed') continue;
     if (['running', 'queued', 'paused'].includes(record.status)) {
-      progress(`run ${runId} is ${record.status} elsewhere (the app or a server): skipped`);
+      progress(`run ${runId} is ${record.status} in another process: skipped`);
       continue;
     }
     progress(`[${index + 1}/${runIds.length}] run ${runId} "${record.name}"`);

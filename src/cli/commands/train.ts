@@ -7,8 +7,10 @@ import { trainOnEngine } from '../../services/engines/torch-session';
 import { loadCorpus } from '../../services/corpora';
 import { assertFitsMemory, memoryLimitBytes } from '../../services/memory-guard';
 import { readRunConfig } from '../../services/run-data';
-import { RunStore, resolveDataDir } from '../../services/store';
+import { recoverInterruptedRuns } from '../../services/interrupted';
+import { type RunStore, describeOwner, resolveDataDir } from '../../services/store';
 import { passesLine, trainStoredRun } from '../../services/training';
+import { openStore } from '../store';
 import { backendFlag, numberFlag, parse, requireFlag, UsageError } from '../args';
 import { readJsonFile } from '../files';
 import { formatDuration, onOutputClosed, progress, result } from '../output';
@@ -36,7 +38,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const dataDir = resolveDataDir(values['data-dir']);
   loadCorpus(config.data.corpus, dataDir);
 
-  const store = await RunStore.open(dataDir);
+  const store = await openStore(dataDir);
   const run = await store.create({
     name: config.name,
     config,
@@ -49,13 +51,16 @@ export async function trainCommand(argv: string[]): Promise<void> {
 export async function resumeCommand(argv: string[]): Promise<void> {
   const { values } = parse(argv, { run: { type: 'string' }, 'data-dir': { type: 'string' } });
   const runId = requireFlag(values.run, 'run');
-  const store = await RunStore.open(resolveDataDir(values['data-dir']));
+  const store = await openStore(resolveDataDir(values['data-dir']));
+  // A run whose trainer was killed is still marked running: its dead owner makes it interrupted.
+  await recoverInterruptedRuns(store);
   const record = store.get(runId);
   if (record.status === 'completed')
     throw new Error(`run ${runId} already completed all its steps`);
-  if (record.status === 'running')
+  const owner = store.owners.liveOwner(runId);
+  if (owner !== undefined)
     throw new Error(
-      `run ${runId} is marked running; if no process trains it, it was interrupted: reopen the app or server to mark it so`,
+      `run ${runId} is being trained by ${describeOwner(owner)}: stop it there first`,
     );
   const config = readRunConfig(store, runId);
   assertFitsMemory(config, memoryLimitBytes(), `run ${runId}`);
@@ -141,6 +146,8 @@ function buildConfig(values: {
 
 /**
  * Trains with a progress line about once a second; Ctrl-C stops after the step with a checkpoint.
+ * This process claims the run first (refused, naming the owner, if a live process trains it) and
+ * gives it up at the end; should another process ever take it over, training stops.
  * Prints the JSON summary on stdout unless `printResult` is false (a study prints its report
  * instead); returns whether the run completed (false: stopped by a signal).
  */
@@ -164,6 +171,12 @@ export async function trainWithProgress(
     progress('stopping after this step (a final checkpoint is written)...');
     stop();
   };
+  let lost = false;
+  await store.owners.claim(runId, 'mot train', () => {
+    lost = true;
+    progress(`mot: another process took over run ${runId}; stopping without writing more`);
+    stopTrainer?.();
+  });
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   // Nobody reads the progress any more (`mot train | head`): stop the same way.
@@ -181,8 +194,8 @@ export async function trainWithProgress(
   try {
     const summary = await trainStoredRun(store, runId, {
       resume,
-      // The CLI owns the catalog while it trains in-process.
-      updateRecord: (patch) => store.update(runId, patch),
+      // The CLI owns the run while it trains it in-process (nothing more once it lost it).
+      updateRecord: async (patch) => (lost ? undefined : store.update(runId, patch)),
       hooks: {
         onStart: ({ backend, fromStep, trainer }) => {
           startStep = fromStep;
@@ -221,5 +234,6 @@ export async function trainWithProgress(
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     offOutputClosed();
+    await store.owners.release(runId);
   }
 }

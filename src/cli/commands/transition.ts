@@ -6,7 +6,8 @@
 import { TRANSITION_DEFAULTS } from '../../core/transition';
 import { selectBackend } from '../../services/backends';
 import { readRunConfig } from '../../services/run-data';
-import { RunStore, resolveDataDir } from '../../services/store';
+import { resolveDataDir } from '../../services/store';
+import { openStore } from '../store';
 import { createTransitionRun } from '../../services/transition';
 import { backendFlag, numberFlag, parse, requireFlag } from '../args';
 import { progress } from '../output';
@@ -42,7 +43,7 @@ export async function transitionCommand(argv: string[]): Promise<void> {
     false,
   );
 
-  const store = await RunStore.open(resolveDataDir(values['data-dir']));
+  const store = await openStore(resolveDataDir(values['data-dir']));
   const parentConfig = readRunConfig(store, parentId);
   await selectBackend(backendFlag(parentConfig.backend));
   const run = await createTransitionRun(store, parentId, {

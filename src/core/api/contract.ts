@@ -89,6 +89,14 @@ export interface ConfigEstimate {
   vocabSize?: number;
 }
 
+/** Something the store repaired or noticed by itself (a damaged catalog set aside, ...): for a banner. */
+export interface StoreNoticeInfo {
+  kind: 'catalog-repaired' | 'run-folder-missing' | 'metrics-torn';
+  /** ISO 8601, UTC. */
+  at: string;
+  message: string;
+}
+
 export interface BackendInfo {
   name: string;
   available: boolean;
@@ -220,6 +228,8 @@ export const METHODS = {
     }),
   ),
   backendInfo: method<BackendInfo[]>()(empty),
+  /** What the store repaired or noticed since this process opened it, oldest first. */
+  storeNotices: method<StoreNoticeInfo[]>()(empty),
   /**
    * A study: one run per combination of the grid over the base config (preset and/or partial
    * config), each created and, unless `start` is false, queued. Every generated config is checked

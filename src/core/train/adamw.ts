@@ -29,9 +29,12 @@ export class AdamW {
     private readonly params: Map<string, tf.Variable>,
     private readonly settings: AdamSettings,
   ) {
+    // A variable shares its initial tensor's memory: free the zeros once both moments hold them.
     for (const [name, p] of params) {
-      this.firstMoments.set(name, tf.variable(tf.zerosLike(p), false));
-      this.secondMoments.set(name, tf.variable(tf.zerosLike(p), false));
+      const zeros = tf.zerosLike(p);
+      this.firstMoments.set(name, tf.variable(zeros, false));
+      this.secondMoments.set(name, tf.variable(zeros, false));
+      zeros.dispose();
     }
   }
 

@@ -2,8 +2,8 @@
 import { WorkbenchError } from '../../core/api/contract';
 import { assertFitsMemory } from '../memory-guard';
 import { readRunConfig } from '../run-data';
-import type { RunStatus } from '../store';
-import { type Handler, isBusy, requireRun } from './context';
+import { type RunStatus, describeOwner } from '../store';
+import { type ApiContext, type Handler, isBusy, requireRun } from './context';
 
 /** Statuses a run may be (re)started from; it resumes from its last checkpoint when it has one. */
 const STARTABLE: ReadonlySet<RunStatus> = new Set(['created', 'stopped', 'interrupted', 'failed']);
@@ -16,25 +16,40 @@ export const startRun: Handler<'startRun'> = async (context, { runId }) => {
       `run ${runId} already completed its ${record.lastStep} steps: fork it with more train.steps to continue`,
     );
   }
+  refuseIfOwnedElsewhere(context, runId);
   if (!STARTABLE.has(record.status) || isBusy(context, record))
     throw new WorkbenchError('conflict', `run ${runId} is already ${record.status}`);
   // A run made elsewhere (the CLI, another machine, an older version) is checked here too.
-  assertFitsMemory(readRunConfig(context.store, runId), context.memoryLimitBytes, 'runId');
+  assertFitsMemory(readRunConfig(context.store, runId), context.memoryLimitBytes, `run ${runId}`);
   return context.manager.enqueue(runId);
 };
 
 export const pauseRun: Handler<'pauseRun'> = async (context, { runId }) => {
   requireRun(context, runId);
+  refuseIfOwnedElsewhere(context, runId);
   return context.manager.pause(runId);
 };
 
 export const resumeRun: Handler<'resumeRun'> = async (context, { runId }) => {
   requireRun(context, runId);
+  refuseIfOwnedElsewhere(context, runId);
   return context.manager.resume(runId);
 };
 
 /** Resolves once the run has stopped (after its current step, with a final checkpoint). */
 export const stopRun: Handler<'stopRun'> = async (context, { runId }) => {
   requireRun(context, runId);
+  refuseIfOwnedElsewhere(context, runId);
   return context.manager.stop(runId);
 };
+
+/** A run another live process trains (a terminal's `mot train`) is steered there, not here. */
+function refuseIfOwnedElsewhere({ manager, store }: ApiContext, runId: string): void {
+  if (manager.isActive(runId) || manager.isQueued(runId)) return;
+  const owner = store.owners.liveOwner(runId);
+  if (owner !== undefined)
+    throw new WorkbenchError(
+      'conflict',
+      `run ${runId} is being trained by ${describeOwner(owner)}: stop it there first`,
+    );
+}

@@ -9,7 +9,7 @@ import { pauseRun, resumeRun, startRun, stopRun } from './control';
 import { estimateConfig } from './estimate';
 import { forkRun } from './fork';
 import { cancelGeneration, generate } from './generation';
-import { backendInfo, importDataset, listDatasets, listPresets } from './info';
+import { backendInfo, importDataset, listDatasets, listPresets, storeNotices } from './info';
 import { exportMetrics, readLog, readMetrics, readSnapshot } from './metrics';
 import { createRun, deleteRun, getRun, listRuns, updateRun } from './runs';
 import { createStudy, deleteStudy, getStudy, listStudies } from './studies';
@@ -46,6 +46,7 @@ export const HANDLERS: { [M in MethodName]: Handler<M> } = {
   listPresets,
   estimateConfig,
   backendInfo,
+  storeNotices,
   createStudy,
   listStudies,
   getStudy,

@@ -58,3 +58,6 @@ export const listPresets: Handler<'listPresets'> = async () =>
 /** Probed in a task process (it loads native backends), once per workbench. */
 export const backendInfo: Handler<'backendInfo'> = async (context) =>
   (await context.tasks.probeBackends()) as ResponseOf<'backendInfo'>;
+
+export const storeNotices: Handler<'storeNotices'> = async ({ store }) =>
+  store.notices.map((notice) => ({ ...notice }));

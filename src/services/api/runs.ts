@@ -8,9 +8,9 @@ import type { RunPatch } from '../store';
 import { type Handler, isBusy, requireRun } from './context';
 import { presetConfig, resolveRequestConfig } from './config-input';
 
-/** Runs a terminal's `mot train` added since this process read the catalog are picked up here. */
+/** Run folders created or deleted behind the catalog's back are picked up here. */
 export const listRuns: Handler<'listRuns'> = async ({ store }) => {
-  await store.adoptNewRunFolders();
+  await store.syncFolders();
   return store.list();
 };
 

@@ -47,8 +47,8 @@ export async function attachRunFolder(store: RunStore, folder: string): Promise<
   };
   await fs.writeFile(path.join(dir, 'run.json'), JSON.stringify(record, null, 2));
   await fs.symlink(dir, store.runDir(id), 'dir');
-  const adopted = await store.adoptNewRunFolders();
-  const mine = adopted.find((run) => run.id === id);
+  await store.syncFolders();
+  const mine = store.list().find((run) => run.id === id);
   if (!mine) {
     await fs.unlink(store.runDir(id)).catch(() => {});
     throw new Error(`could not register ${dir}: its run.json did not read back`);

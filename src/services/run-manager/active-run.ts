@@ -6,8 +6,11 @@
 import type { TrainerChannel } from './launcher';
 import type { ParentMessage } from './protocol';
 
-/** Why the parent killed the process, if it did: decides the status a killed run ends in. */
-export type KillReason = 'stop-timeout' | 'shutdown';
+/**
+ * Why the parent killed the process, if it did: decides the status a killed run ends in
+ * (`lost`: another process owns the run now, so none is written).
+ */
+export type KillReason = 'stop-timeout' | 'shutdown' | 'lost';
 
 export class ActiveRun {
   /** Set once the child said `ready`; commands before that wait in `pending`. */

@@ -5,12 +5,16 @@
  * changes. A process that dies without reporting (SIGKILL, a native abort, out of memory) fails
  * its run with what it left on stderr, and nothing else.
  *
+ * Ownership: a run is claimed for this process (store.owners) when it is queued and released
+ * once its final status is written, so no other process trains it meanwhile; a run another
+ * live process owns cannot be queued here.
+ *
  * A paused run keeps its process (and its slot): pause holds the model and optimizer state in
  * memory, which is what makes resume exact without a checkpoint.
  */
 import { WorkbenchError } from '../../core/api/contract';
 import type { Emit } from '../events';
-import type { RunPatch, RunRecord, RunStore } from '../store';
+import type { RunPatch, RunRecord, RunStatus, RunStore } from '../store';
 import { ActiveRun } from './active-run';
 import type { TrainerExit, TrainerLauncher } from './launcher';
 import type { ChildMessage } from './protocol';
@@ -23,7 +27,12 @@ export interface RunManagerOptions {
   stopGraceMs: number;
   /** How long close() waits for each run to stop before it kills the process. */
   shutdownGraceMs: number;
+  /** What this process is, for other processes' messages about the runs it owns. */
+  ownerRole?: string;
 }
+
+/** Statuses no process works on: the run is released when it reaches one. */
+const SETTLED: ReadonlySet<RunStatus> = new Set(['completed', 'stopped', 'failed', 'interrupted']);
 
 export class RunManager {
   private readonly queue: string[] = [];
@@ -68,7 +77,13 @@ export class RunManager {
     this.enqueuing.add(runId);
     let record: RunRecord;
     try {
-      record = await this.update(runId, { status: 'queued', error: undefined });
+      await this.store.owners.claim(runId, this.options.ownerRole ?? 'a workbench');
+      record = await this.update(runId, { status: 'queued', error: undefined }).catch(
+        async (error: unknown) => {
+          await this.store.owners.release(runId);
+          throw error;
+        },
+      );
     } finally {
       this.enqueuing.delete(runId);
     }
@@ -125,7 +140,8 @@ export class RunManager {
    */
   async close(): Promise<void> {
     this.closing = true;
-    this.queue.length = 0;
+    // Queued runs stay `queued` on disk without an owner: the next open finds them interrupted.
+    for (const runId of this.queue.splice(0)) await this.store.owners.release(runId);
     const runs = [...this.active.values()];
     for (const run of runs) this.requestStop(run, this.options.shutdownGraceMs, 'shutdown');
     await Promise.all(runs.map((run) => run.finished));
@@ -169,6 +185,11 @@ export class RunManager {
       return;
     }
     this.active.set(runId, run);
+    // Taken from us (we were judged dead): stop training it and write nothing more about it.
+    this.store.owners.onLost(runId, () => {
+      run.killedFor = 'lost';
+      run.channel.kill('SIGKILL');
+    });
     void run.serialize(() => this.update(runId, { status: 'running' }));
     run.channel.onMessage((message) => this.onMessage(run, message));
     run.channel.onExit((exit) => void this.onExit(run, exit));
@@ -177,10 +198,15 @@ export class RunManager {
   private onMessage(run: ActiveRun, message: ChildMessage): void {
     const { runId } = run;
     switch (message.type) {
-      case 'ready':
+      case 'ready': {
+        // The child's pid counts as the owner too: it outlives us for a moment if we are killed.
+        // (Read now: Electron's utility process knows its pid only once it has spawned.)
+        const { pid } = run.channel;
+        if (pid !== undefined) void run.serialize(() => this.store.owners.setTrainer(runId, pid));
         // Every run resumes from its last checkpoint when it has one (a fork, a stopped run).
         run.becomeReady({ type: 'start', dataDir: this.store.dataDir, runId, resume: true });
         return;
+      }
       case 'progress':
         run.elapsedMs = message.records.at(-1)?.elapsedMs ?? run.elapsedMs;
         this.emit('runProgress', { runId, records: message.records });
@@ -189,6 +215,7 @@ export class RunManager {
         this.emit('runLog', { runId, line: message.line });
         return;
       case 'patch':
+        if (run.killedFor === 'lost') return;
         void run.serialize(() => this.update(runId, this.adjust(run, message.patch)));
         return;
       case 'done':
@@ -213,6 +240,10 @@ export class RunManager {
     const { runId } = run;
     await run
       .serialize(async () => {
+        if (run.killedFor === 'lost') {
+          await this.log(runId, 'training process killed: another process took this run over');
+          return;
+        }
         if (run.reported) return;
         if (run.killedFor !== undefined) {
           // Killed by us after it did not stop in time: the last checkpoint stands.
@@ -224,6 +255,7 @@ export class RunManager {
         await this.fail(runId, describeExit(exit));
       })
       .catch(() => {});
+    if (run.killedFor !== 'lost') await this.store.owners.release(runId).catch(() => {});
     this.active.delete(runId);
     run.settle();
     this.pump();
@@ -243,10 +275,14 @@ export class RunManager {
     this.emit('runLog', { runId, line });
   }
 
-  /** Writes a patch and announces a status change. */
+  /**
+   * Writes a patch and announces a status change. A run that reached a final status is given
+   * up before anyone hears of it, so whoever reacts to the news may claim it at once.
+   */
   private async update(runId: string, patch: RunPatch): Promise<RunRecord> {
     const before = this.store.get(runId).status;
     const record = await this.store.update(runId, patch);
+    if (SETTLED.has(record.status)) await this.store.owners.release(runId);
     if (record.status !== before) {
       this.emit('runStatus', {
         runId,

@@ -1,49 +1,49 @@
 /**
  * The catalog: `catalog.json` in the data folder, a lowdb document listing every run plus app
  * settings, so the app can list runs without opening each folder. It is a cache of the run
- * folders' `run.json` files, which is what makes repair possible: an unreadable catalog is
- * set aside and rebuilt from them. One process writes it; inside that process every change
- * goes through one promise chain, so changes never interleave.
+ * folders' `run.json` files, which is what makes repair possible: records that do not parse are
+ * set aside and rebuilt from the folders.
+ *
+ * Several processes share one data dir (the app, `mot serve`, a terminal's `mot train`). Every
+ * change is a read-modify-write under the data-dir lock: re-read the file, apply the change,
+ * write it durably, release. So no process ever overwrites another's change, and within one
+ * process changes also go through one promise chain. Reads see other processes' writes: the
+ * file is re-read whenever its size, mtime or inode changed.
  */
+import { statSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { Low } from 'lowdb';
-import { JSONFile } from 'lowdb/node';
-import * as v from 'valibot';
-import { StoreError, errnoCode } from './errors';
-import { fsyncDir, fsyncFile } from './durable';
-import { type RunFolderScan, compareIds, runsDirOf, scanRunFolders } from './run-folders';
-import { type RunRecord, RunRecordSchema } from './run-record';
-import { type StudyRecord, StudyRecordSchema } from './study-record';
+import { StoreError } from './errors';
+import {
+  type CatalogData,
+  CATALOG_FILE,
+  CATALOG_SCHEMA_VERSION,
+  DurableJsonFile,
+  readCatalogFile,
+  setCatalogAside,
+} from './catalog-file';
+import { removeLockLeftovers, withDataDirLock } from './data-dir-lock';
+import {
+  type RunFolderScan,
+  compareIds,
+  removeLeftovers,
+  runsDirOf,
+  scanRunFolders,
+} from './run-folders';
+import type { RunRecord } from './run-record';
+import type { StudyRecord } from './study-record';
 
 export type { RunRecord, RunStatus } from './run-record';
+export { CATALOG_FILE, CATALOG_SCHEMA_VERSION, type CatalogData } from './catalog-file';
 
-export const CATALOG_FILE = 'catalog.json';
-export const CATALOG_SCHEMA_VERSION = 1;
-
-export interface CatalogData {
-  schemaVersion: typeof CATALOG_SCHEMA_VERSION;
-  runs: RunRecord[];
-  settings: Record<string, unknown>;
-  /**
-   * Studies (named sets of runs from one grid). Optional, so catalogs written before studies
-   * existed load unchanged, and no schema version bump locks older apps out.
-   */
-  studies?: StudyRecord[];
-}
-
-const CatalogSchema = v.looseObject({
-  schemaVersion: v.literal(CATALOG_SCHEMA_VERSION),
-  runs: v.array(RunRecordSchema),
-  settings: v.record(v.string(), v.unknown()),
-  studies: v.optional(v.array(StudyRecordSchema)),
-});
-
-/** What opening had to fix, for the caller to log. Empty lists mean a clean open. */
+/** What opening had to fix, for the caller to report. Empty lists mean a clean open. */
 export interface CatalogOpenReport {
-  /** Where an unreadable catalog.json was moved before rebuilding. */
+  /** Where the damaged catalog.json was moved before it was rewritten. */
   corruptMovedTo?: string;
+  /** Records left out because they did not parse (their run folders may restore them). */
+  badRecords: string[];
   /** Runs added from folders missing in the catalog, or refreshed from a newer run.json. */
   recoveredRunIds: string[];
   /** Runs dropped: their folder is gone or their deletion was interrupted. */
@@ -54,29 +54,38 @@ export interface CatalogOpenReport {
 
 export interface CatalogOpenOptions {
   /**
-   * Write repairs to disk (set a corrupt file aside, save the reconciled catalog). Off for a
-   * process that is not the catalog's writer: it then gets the repaired view in memory only.
+   * Write repairs to disk (under the lock: set a damaged file aside, save the reconciled
+   * catalog, remove crash leftovers). Off for a training child: it gets the repaired view in
+   * memory only.
    */
   repair?: boolean;
-  /** A scan of the run folders already made by the caller. */
-  scan?: RunFolderScan;
+  /**
+   * Called under the lock while repairing, with the studies of an old catalog (which kept them)
+   * to move into their own folders; they leave the catalog once it returns.
+   */
+  repairBeside?: (legacyStudies: StudyRecord[]) => Promise<void>;
 }
 
-type Loaded =
-  { kind: 'missing' } | { kind: 'corrupt'; reason: string } | { kind: 'ok'; data: CatalogData };
+interface FileStamp {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
 
 export class Catalog {
   private queue: Promise<unknown> = Promise.resolve();
-  /** A corrupt file not yet set aside (opened without repair): move it before the first save. */
-  private corruptOnDisk: boolean;
+  private stamp: FileStamp | undefined;
+  /** A damaged file not yet set aside (opened without repair): move it before the first save. */
+  private damagedOnDisk = false;
 
   private constructor(
-    readonly filePath: string,
+    readonly dataDir: string,
     private readonly db: Low<CatalogData>,
     readonly openReport: CatalogOpenReport,
-    corruptOnDisk: boolean,
-  ) {
-    this.corruptOnDisk = corruptOnDisk;
+  ) {}
+
+  get filePath(): string {
+    return path.join(this.dataDir, CATALOG_FILE);
   }
 
   /**
@@ -84,65 +93,87 @@ export class Catalog {
    * touching anything when the file comes from a newer app (higher schemaVersion).
    */
   static async open(dataDir: string, options: CatalogOpenOptions = {}): Promise<Catalog> {
-    const repair = options.repair ?? true;
     await fs.mkdir(runsDirOf(dataDir), { recursive: true });
     const filePath = path.join(dataDir, CATALOG_FILE);
-    const loaded = await loadCatalogFile(filePath);
     const report: CatalogOpenReport = {
+      badRecords: [],
       recoveredRunIds: [],
       droppedRunIds: [],
       unreadableRunFolders: [],
     };
-    let data = emptyCatalog();
-    if (loaded.kind === 'ok') data = loaded.data;
-    if (loaded.kind === 'corrupt' && repair) report.corruptMovedTo = await setAside(filePath);
-    const scan = options.scan ?? (await scanRunFolders(dataDir));
-    const reconciled = reconcile(data, scan, report);
-    const db = new Low(new JSONFile<CatalogData>(filePath), reconciled);
-    const catalog = new Catalog(filePath, db, report, loaded.kind === 'corrupt' && !repair);
-    if (repair && (loaded.kind !== 'ok' || !isDeepStrictEqual(data, reconciled)))
-      await catalog.persist();
+    const catalog = new Catalog(
+      dataDir,
+      new Low(new DurableJsonFile<CatalogData>(filePath), emptyCatalog()),
+      report,
+    );
+    const load = async (repair: boolean) => {
+      const stamp = stampOf(filePath);
+      const loaded = readCatalogFile(filePath);
+      const scan = await scanRunFolders(dataDir);
+      const data = loaded.kind === 'ok' ? loaded.data : emptyCatalog();
+      if (loaded.kind === 'ok') report.badRecords.push(...loaded.badRecords);
+      if (loaded.kind === 'unreadable') report.badRecords.push(`catalog.json: ${loaded.reason}`);
+      const damaged =
+        loaded.kind === 'unreadable' || (loaded.kind === 'ok' && loaded.badRecords.length > 0);
+      catalog.db.data = reconcile(data, scan, report);
+      catalog.stamp = stamp;
+      if (!repair) {
+        catalog.damagedOnDisk = damaged;
+        return;
+      }
+      if (damaged) report.corruptMovedTo = await setCatalogAside(filePath);
+      const studies = loaded.kind === 'ok' ? loaded.legacyStudies : [];
+      await options.repairBeside?.(studies);
+      if (
+        loaded.kind !== 'ok' ||
+        damaged ||
+        studies.length > 0 ||
+        !isDeepStrictEqual(data, catalog.db.data)
+      )
+        await catalog.persist();
+      await removeLeftovers(scan);
+      await removeLockLeftovers(dataDir);
+    };
+    if (options.repair ?? true) await withDataDirLock(dataDir, () => load(true));
+    else await load(false);
     return catalog;
   }
 
   /** The committed runs, ordered by id. Read-only: change them through {@link transact}. */
   get runs(): readonly RunRecord[] {
-    return this.db.data.runs;
+    return this.current().runs;
   }
 
   get settings(): Readonly<Record<string, unknown>> {
-    return this.db.data.settings;
-  }
-
-  /** The committed studies, oldest first. Read-only: change them through {@link transact}. */
-  get studies(): readonly StudyRecord[] {
-    return this.db.data.studies ?? [];
+    return this.current().settings;
   }
 
   findRun(id: string): RunRecord | undefined {
-    return this.db.data.runs.find((run) => run.id === id);
+    return this.current().runs.find((run) => run.id === id);
   }
 
   /**
-   * Runs `change` on a copy of the data after every earlier change has finished, then saves
-   * and fsyncs the catalog and only then makes the copy visible. If `change` throws or the
-   * save fails, nothing changes. `change` may await (to write a run's own files in order).
+   * Runs `change` on a copy of the data, holding the data-dir lock, after every earlier change
+   * of this process and on the file as it is now on disk; then saves and fsyncs the catalog and
+   * only then makes the copy visible. If `change` throws or the save fails, nothing changes.
+   * `change` may await (to write a run's own files, which happens under the same lock).
    */
   transact<R>(change: (draft: CatalogData) => R | Promise<R>): Promise<R> {
-    const step = async (): Promise<R> => {
-      const before = this.db.data;
-      const draft = structuredClone(before);
-      const result = await change(draft);
-      if (isDeepStrictEqual(before, draft)) return result;
-      this.db.data = draft;
-      try {
-        await this.persist();
-      } catch (error) {
-        this.db.data = before;
-        throw new StoreError('io', `cannot save ${this.filePath}`, { cause: error });
-      }
-      return result;
-    };
+    const step = () =>
+      withDataDirLock(this.dataDir, async (): Promise<R> => {
+        const before = this.current();
+        const draft = structuredClone(before);
+        const result = await change(draft);
+        if (isDeepStrictEqual(before, draft)) return result;
+        this.db.data = draft;
+        try {
+          await this.persist();
+        } catch (error) {
+          this.db.data = before;
+          throw new StoreError('io', `cannot save ${this.filePath}`, { cause: error });
+        }
+        return result;
+      });
     const next = this.queue.then(step);
     this.queue = next.catch(() => undefined);
     return next;
@@ -170,15 +201,27 @@ export class Catalog {
     await this.queue;
   }
 
-  /** lowdb renames a temp file into place but never fsyncs; do both fsyncs it skips. */
+  /** The data, re-read first if another process saved the file since we last looked. */
+  private current(): CatalogData {
+    const stamp = stampOf(this.filePath);
+    if (stamp === undefined || isDeepStrictEqual(stamp, this.stamp)) return this.db.data;
+    this.stamp = stamp;
+    const loaded = readCatalogFile(this.filePath);
+    // A file damaged by hand while we run: keep what we had; our next save sets it aside.
+    if (loaded.kind === 'ok' && loaded.badRecords.length === 0) this.db.data = loaded.data;
+    else this.damagedOnDisk = true;
+    return this.db.data;
+  }
+
   private async persist(): Promise<void> {
-    if (this.corruptOnDisk) {
-      this.openReport.corruptMovedTo = await setAside(this.filePath);
-      this.corruptOnDisk = false;
+    if (this.damagedOnDisk) {
+      this.openReport.corruptMovedTo = await setCatalogAside(this.filePath).catch(
+        () => this.openReport.corruptMovedTo,
+      );
+      this.damagedOnDisk = false;
     }
     await this.db.write();
-    await fsyncFile(this.filePath);
-    await fsyncDir(path.dirname(this.filePath));
+    this.stamp = stampOf(this.filePath);
   }
 }
 
@@ -186,43 +229,13 @@ function emptyCatalog(): CatalogData {
   return { schemaVersion: CATALOG_SCHEMA_VERSION, runs: [], settings: {} };
 }
 
-async function loadCatalogFile(filePath: string): Promise<Loaded> {
-  let text: string;
+function stampOf(filePath: string): FileStamp | undefined {
   try {
-    text = await fs.readFile(filePath, 'utf8');
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return { kind: 'missing' };
-    throw new StoreError('io', `cannot read ${filePath}`, { cause: error });
+    const { size, mtimeMs, ino } = statSync(filePath);
+    return { size, mtimeMs, ino };
+  } catch {
+    return undefined;
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    return { kind: 'corrupt', reason: error instanceof Error ? error.message : String(error) };
-  }
-  const version =
-    typeof parsed === 'object' && parsed !== null
-      ? Reflect.get(parsed, 'schemaVersion')
-      : undefined;
-  if (typeof version === 'number' && version > CATALOG_SCHEMA_VERSION) {
-    throw new StoreError(
-      'invalid',
-      `${filePath} has schemaVersion ${version}, but this MoT Workbench reads only up to ` +
-        `${CATALOG_SCHEMA_VERSION}: it was written by a newer version. Update the app; the file was left untouched.`,
-    );
-  }
-  const result = v.safeParse(CatalogSchema, parsed);
-  if (!result.success) return { kind: 'corrupt', reason: v.summarize(result.issues) };
-  return { kind: 'ok', data: result.output as CatalogData };
-}
-
-/** Renames an unreadable catalog to `catalog.corrupt-<UTC time>.json` so nothing is lost. */
-async function setAside(filePath: string): Promise<string> {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('.', '-');
-  const target = path.join(path.dirname(filePath), `catalog.corrupt-${stamp}.json`);
-  await fs.rename(filePath, target);
-  await fsyncDir(path.dirname(filePath));
-  return target;
 }
 
 /**

@@ -2,9 +2,11 @@
  * Checkpoint folders: `checkpoints/step-<8 digits>/` with `meta.json` (the caller's meta plus an
  * index of tensors) and `tensors.bin` (every tensor's float32 data, little-endian, back to back).
  * A raw binary beside a small JSON index keeps large weights out of JSON and lets a reader check
- * sizes before trusting the bytes. Folders appear whole (see writeDirDurable); a replaced step
+ * sizes before trusting the bytes; meta.json also holds the sha256 of tensors.bin, so a
+ * same-length corruption (a flipped bit, NaNs written over weights) is caught on load. Folders appear whole (see writeDirDurable); a replaced step
  * is briefly only an `.old-` sibling, which readers fall back to so a listed step never vanishes.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -56,6 +58,8 @@ const MetaFileSchema = v.object({
     'meta must be an object',
   ),
   tensors: v.array(IndexEntrySchema),
+  /** Hex sha256 of tensors.bin; absent in checkpoints written before it existed. */
+  sha256: v.optional(v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/))),
 });
 
 /** Writes (or safely replaces) the checkpoint folder `dir` for `step`. */
@@ -66,20 +70,19 @@ export async function writeCheckpointDir(
   tensors: readonly TensorInput[],
 ): Promise<void> {
   const index = indexTensors(tensors);
+  const bin = packLittleEndian(tensors, index);
   const metaText = JSON.stringify({
     format: FORMAT,
     version: FORMAT_VERSION,
     step: assertStep(step),
     meta,
     tensors: index,
+    sha256: sha256Hex(bin),
   });
   await ensureSubdirDurable(path.dirname(dir));
   await writeDirDurable(
     dir,
-    {
-      [CHECKPOINT_TENSORS_FILE]: packLittleEndian(tensors, index),
-      [CHECKPOINT_META_FILE]: metaText,
-    },
+    { [CHECKPOINT_TENSORS_FILE]: bin, [CHECKPOINT_META_FILE]: metaText },
     { replace: true },
   );
 }
@@ -116,7 +119,6 @@ function isComplete(dir: string): boolean {
   );
 }
 
-/** Reads and checks a checkpoint folder; `invalid` names what is wrong (e.g. a truncated file). */
 /** Only the caller's meta of a checkpoint (no tensors): cheap, for summaries. */
 export function readCheckpointMetaDir(dir: string): object {
   const metaPath = path.join(dir, CHECKPOINT_META_FILE);
@@ -126,6 +128,10 @@ export function readCheckpointMetaDir(dir: string): object {
   return parsed.output.meta;
 }
 
+/**
+ * Reads and checks a checkpoint folder: sizes against the index, then the checksum; `invalid`
+ * names what is wrong (a truncated file, a checksum mismatch).
+ */
 export function readCheckpointDir(dir: string): Checkpoint {
   const metaPath = path.join(dir, CHECKPOINT_META_FILE);
   const parsed = v.safeParse(MetaFileSchema, parseJsonFile(metaPath));
@@ -147,6 +153,13 @@ export function readCheckpointDir(dir: string): Checkpoint {
     throw new StoreError(
       'invalid',
       `${binPath} has ${bin.length - expected} bytes beyond its index`,
+    );
+  }
+  const { sha256 } = parsed.output;
+  if (sha256 !== undefined && sha256Hex(bin) !== sha256) {
+    throw new StoreError(
+      'invalid',
+      `${binPath} does not match the sha256 in its meta.json (its bytes were changed)`,
     );
   }
   const tensors = new Map<string, StoredTensor>();
@@ -206,6 +219,10 @@ function indexTensors(tensors: readonly TensorInput[]): IndexEntry[] {
     byteOffset += data.byteLength;
     return entry;
   });
+}
+
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 function elementCount(shape: readonly number[]): number {

@@ -26,3 +26,17 @@ export function errnoCode(error: unknown): string | undefined {
   }
   return undefined;
 }
+
+/** Keeps StoreErrors; a missing file or folder becomes `not_found`, bad JSON `invalid`, else `io`. */
+export function asStoreError(error: unknown, action: string): StoreError {
+  if (error instanceof StoreError) return error;
+  if (errnoCode(error) === 'ENOENT')
+    return new StoreError('not_found', `${action}: file or folder missing`, { cause: error });
+  if (error instanceof SyntaxError)
+    return new StoreError('invalid', `${action}: not valid JSON`, { cause: error });
+  return new StoreError(
+    'io',
+    `${action}: ${error instanceof Error ? error.message : String(error)}`,
+    { cause: error },
+  );
+}

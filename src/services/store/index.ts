@@ -12,3 +12,6 @@ export { writeDirDurable, writeFileDurable } from './durable';
 export { APP_NAME, DATA_DIR_ENV, defaultDataDir, resolveDataDir } from './paths';
 export type { LogTail } from './run-log';
 export type { StudyRecord, StudyRun } from './study-record';
+export type { StoreNotice } from './notices';
+export type { Owner, OwnerRecord } from './ownership';
+export { describeOwner } from './ownership';

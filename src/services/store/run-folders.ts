@@ -19,6 +19,10 @@ export const METRICS_FILE = 'metrics.jsonl';
 export const LOG_FILE = 'log.txt';
 export const SNAPSHOTS_DIR = 'snapshots';
 export const CHECKPOINTS_DIR = 'checkpoints';
+export const OWNER_FILE = 'owner.json';
+const CATALOG_FILE = 'catalog.json';
+/** Files of a run folder written only under the data-dir lock. */
+const RUN_FOLDER_LOCKED_FILES = [RUN_FILE, OWNER_FILE];
 
 const TOMBSTONE = /^\.deleted-([0-9]{8}-[0-9]{6}-[0-9a-f]{4})-[0-9a-f]{8}$/;
 
@@ -49,7 +53,10 @@ export interface RunFolderScan {
   unreadable: string[];
   /** Ids of runs whose deletion was started; their records must go. */
   deletedIds: string[];
-  /** Leftovers safe to remove: tombstones and stale half-created folders. */
+  /**
+   * Leftovers safe to remove: tombstones, stale half-created folders, temp files of writes
+   * made under the lock (valid only while the scan's caller holds it).
+   */
   leftovers: string[];
 }
 
@@ -74,6 +81,7 @@ export async function scanRunFolders(
       const record = await readRunFile(full, entry.name);
       if (record === undefined) scan.unreadable.push(entry.name);
       else scan.records.push(record);
+      scan.leftovers.push(...(await lockedWriteLeftovers(full, RUN_FOLDER_LOCKED_FILES)));
       continue;
     }
     const tombstone = TOMBSTONE.exec(entry.name);
@@ -92,7 +100,24 @@ export async function scanRunFolders(
     }
   }
   scan.records.sort((a, b) => compareIds(a.id, b.id));
+  scan.leftovers.push(...(await lockedWriteLeftovers(dataDir, [CATALOG_FILE])));
   return scan;
+}
+
+/**
+ * Temp files of writes that happen only under the data-dir lock (catalog.json, run.json,
+ * owner.json): the scan runs under that lock, so any it finds belong to a writer that died.
+ * `.catalog.json.tmp` is the one fixed name older versions (lowdb's own adapter) used.
+ */
+async function lockedWriteLeftovers(dir: string, bases: readonly string[]): Promise<string[]> {
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  return names
+    .filter((name) => {
+      const sibling = parseSiblingName(name);
+      if (sibling?.kind === 'tmp' && bases.includes(sibling.base)) return true;
+      return bases.some((base) => name === `.${base}.tmp`);
+    })
+    .map((name) => path.join(dir, name));
 }
 
 /** Removes what {@link scanRunFolders} found safe to remove; best effort. */

@@ -63,3 +63,40 @@ export function parseRunRecord(input: unknown, where: string): RunRecord {
   }
   return result.output as RunRecord;
 }
+
+/** What create() takes, checked (a name, the config to store verbatim, lineage and tags). */
+export const CreateInputSchema = v.object({
+  name: v.pipe(v.string(), v.trim(), v.minLength(1, 'a run needs a name')),
+  config: v.unknown(),
+  ffnSummary: v.string(),
+  parent: v.optional(v.object({ runId: v.pipe(v.string(), v.regex(RUN_ID_PATTERN)), step: count })),
+  tags: v.optional(v.array(v.string()), []),
+});
+
+/** The fields of a run record that update() may change. */
+export const PATCHABLE = new Set<string>([
+  'name',
+  'status',
+  'updatedAt',
+  'ffnSummary',
+  'parent',
+  'tags',
+  'notes',
+  'lastStep',
+  'tokensSeen',
+  'trainSplitTokens',
+  'elapsedMs',
+  'bestValidationLoss',
+  'finalTrainLoss',
+  'error',
+]);
+
+export function recordJson(record: RunRecord): string {
+  return `${JSON.stringify(record, null, 2)}\n`;
+}
+
+/** Now, but strictly after `previous`, so the newer of catalog and run.json is always decidable. */
+export function nextTimestamp(previous: string): string {
+  const floor = Date.parse(previous) + 1;
+  return new Date(Number.isNaN(floor) ? Date.now() : Math.max(Date.now(), floor)).toISOString();
+}

@@ -1,63 +1,40 @@
 /**
  * RunStore: the one API the rest of the app (main process, CLI, server, trainer) uses for runs
  * on disk. It keeps the catalog and each run's `run.json` in step, checks every run id before
- * it touches a path, and turns file-system failures into {@link StoreError}s.
+ * it touches a path, and turns file-system failures into {@link StoreError}s. The files inside
+ * a run's folder are {@link RunFiles}; who trains a run is {@link RunOwners}; studies are
+ * {@link StudyStore}.
  *
- * Writers: one process (the app, or the CLI/server when the app is not running) owns the
- * catalog: create, update, delete, markInterrupted, updateSettings. The trainer of a run may
- * open its own RunStore with `repair: false` and write that run's metrics, snapshots,
- * checkpoints and log; checkpoints of one run must have one writer.
+ * Several processes may open one data dir. Catalog changes (create, update, delete,
+ * markInterrupted, updateSettings) are serialised by the data-dir lock (see catalog.ts). A run
+ * is trained by the one process that claimed it (`owners`); a training child opens its own
+ * RunStore with `repair: false` and writes only that run's files.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as v from 'valibot';
 import { type CatalogOpenReport, Catalog } from './catalog';
-import {
-  type Checkpoint,
-  type TensorInput,
-  findCheckpointDir,
-  listCheckpointSteps,
-  readCheckpointDir,
-  readCheckpointMetaDir,
-  tidyCheckpointsDir,
-  writeCheckpointDir,
-} from './checkpoint';
 import { fsyncDir, writeDirDurable, writeFileDurable } from './durable';
-import { StoreError, errnoCode } from './errors';
-import {
-  type AppendOptions,
-  type JsonLinesRead,
-  JsonLinesFollowers,
-  appendJsonLines,
-} from './metrics-log';
-import {
-  CHECKPOINTS_DIR,
-  CONFIG_FILE,
-  LOG_FILE,
-  METRICS_FILE,
-  RUN_FILE,
-  SNAPSHOTS_DIR,
-  compareIds,
-  removeLeftovers,
-  runDirOf,
-  readRunFile,
-  runsDirOf,
-  scanRunFolders,
-  tombstonePath,
-} from './run-folders';
+import { StoreError, asStoreError, errnoCode } from './errors';
+import { CONFIG_FILE, RUN_FILE, compareIds, runsDirOf, tombstonePath } from './run-folders';
+import { RunFiles } from './run-files';
+import { removeOwner } from './ownership';
+import { RunOwners } from './run-owners';
 import {
   type RunRecord,
-  RUN_ID_PATTERN,
+  CreateInputSchema,
+  PATCHABLE,
   assertRunId,
-  isRunId,
   newRunId,
+  nextTimestamp,
   parseRunRecord,
+  recordJson,
 } from './run-record';
-import { type LogTail, readLogTail } from './run-log';
-import { StudyStore } from './study-store';
-import { listSnapshotFileSteps, readSnapshotFile, writeSnapshotFile } from './snapshots';
-import { assertStep, stepName } from './steps';
+import { StudyStore, repairStudies } from './study-store';
+import { adoptAndDropFolders } from './folder-sync';
+import { type StoreNotice, describeCatalogRepair, notice } from './notices';
+import type { JsonLinesRead } from './metrics-log';
 
 export { StoreError } from './errors';
 export type { StoreErrorCode } from './errors';
@@ -74,62 +51,47 @@ export interface CreateRunInput {
 export type RunPatch = Partial<Omit<RunRecord, 'id' | 'createdAt'>>;
 
 export interface RunStoreOpenOptions {
-  /** Write repairs to disk on open (default). False for processes that do not own the catalog. */
+  /** Write repairs to disk on open (default). False for a training child. */
   repair?: boolean;
 }
 
-const count = v.pipe(v.number(), v.integer(), v.minValue(0));
-const CreateInputSchema = v.object({
-  name: v.pipe(v.string(), v.trim(), v.minLength(1, 'a run needs a name')),
-  config: v.unknown(),
-  ffnSummary: v.string(),
-  parent: v.optional(v.object({ runId: v.pipe(v.string(), v.regex(RUN_ID_PATTERN)), step: count })),
-  tags: v.optional(v.array(v.string()), []),
-});
-
-const PATCHABLE = new Set<string>([
-  'name',
-  'status',
-  'updatedAt',
-  'ffnSummary',
-  'parent',
-  'tags',
-  'notes',
-  'lastStep',
-  'tokensSeen',
-  'trainSplitTokens',
-  'elapsedMs',
-  'bestValidationLoss',
-  'finalTrainLoss',
-  'error',
-]);
+/** Statuses that mean "a process is on it": left by a crash when no live process owns the run. */
+const BUSY = new Set(['running', 'queued', 'paused']);
 
 /** A record id collision in one second is 1 in 65536; a few retries make it impossible in practice. */
 const ID_ATTEMPTS = 8;
 
-export class RunStore {
-  private readonly checkpointQueues = new Map<string, Promise<unknown>>();
-  /** metrics.jsonl of recently read runs, parsed as they grow (each read parses only what is new). */
-  private readonly metricsFollowers = new JsonLinesFollowers<object>();
-
-  /** The studies kept in the same catalog (one writer, one chain of changes). */
+export class RunStore extends RunFiles {
+  /** Studies, each in its own folder. */
   readonly studies: StudyStore;
+  /** Which process trains which run. */
+  readonly owners: RunOwners;
+  /** What this store repaired or noticed (a damaged catalog, a vanished run folder), oldest first. */
+  readonly notices: StoreNotice[] = [];
+  private readonly tornReported = new Set<string>();
+  /** updatedAt of each run as syncFromDisk last reported it (or as opened). */
+  private readonly seenUpdates = new Map<string, string>();
 
   private constructor(
-    readonly dataDir: string,
+    dataDir: string,
     private readonly catalog: Catalog,
   ) {
-    this.studies = new StudyStore(catalog);
+    super(dataDir);
+    this.studies = new StudyStore(dataDir, catalog);
+    this.owners = new RunOwners(dataDir, catalog);
+    const repair = describeCatalogRepair(catalog.openReport);
+    if (repair !== undefined) this.notices.push(repair);
+    for (const run of catalog.runs) this.seenUpdates.set(run.id, run.updatedAt);
   }
 
   /** Opens (creating if needed) the store in `dataDir`, repairing what a crash left behind. */
   static async open(dataDir: string, options: RunStoreOpenOptions = {}): Promise<RunStore> {
     const dir = path.resolve(dataDir);
     const repair = options.repair ?? true;
-    await fs.mkdir(runsDirOf(dir), { recursive: true });
-    const scan = await scanRunFolders(dir);
-    const catalog = await Catalog.open(dir, { repair, scan });
-    if (repair) await removeLeftovers(scan);
+    const catalog = await Catalog.open(dir, {
+      repair,
+      repairBeside: (legacyStudies) => repairStudies(dir, legacyStudies),
+    });
     return new RunStore(dir, catalog);
   }
 
@@ -172,7 +134,7 @@ export class RunStore {
           tokensSeen: 0,
         };
         try {
-          await writeDirDurable(runDirOf(this.dataDir, id), {
+          await writeDirDurable(this.runDir(id), {
             [CONFIG_FILE]: configText,
             [RUN_FILE]: recordJson(record),
           });
@@ -188,67 +150,47 @@ export class RunStore {
   }
 
   /**
-   * Adds runs another process created in this data dir since the catalog was read (a `mot train`
-   * in a terminal while the app is open), so they appear without a restart. Only folders the
-   * catalog does not know are read.
+   * Brings the catalog in line with folders changed behind its back while this process runs:
+   * adds runs whose catalog write was lost, drops runs whose folder was deleted by hand (with a
+   * notice). Only folders the catalog does not know are read.
    */
-  async adoptNewRunFolders(): Promise<RunRecord[]> {
-    const known = new Set(this.catalog.runs.map((run) => run.id));
-    const runsDir = runsDirOf(this.dataDir);
-    const names = await fs.readdir(runsDir).catch(() => [] as string[]);
-    const found: RunRecord[] = [];
-    for (const name of names) {
-      if (!isRunId(name) || known.has(name)) continue;
-      const record = await readRunFile(path.join(runsDir, name), name);
-      if (record) found.push(record);
+  async syncFolders(): Promise<void> {
+    const dropped = await adoptAndDropFolders(this.catalog, this.dataDir);
+    for (const id of dropped) {
+      const message = `run ${id}: its folder was deleted outside the workbench; dropped from the list`;
+      this.notices.push(notice('run-folder-missing', message));
     }
-    if (found.length === 0) return [];
-    let added: RunRecord[] = [];
-    await this.catalog.observe((draft) => {
-      // A run this process created meanwhile is already there (create holds the transaction).
-      added = found.filter((record) => !draft.runs.some((run) => run.id === record.id));
-      draft.runs.push(...added);
-      draft.runs.sort((a, b) => compareIds(a.id, b.id));
-    });
-    return added;
   }
 
-  /** run.json modification times last looked at by syncFromDisk, by run id. */
-  private readonly seenRunFiles = new Map<string, number>();
-
   /**
-   * Catches up with other processes writing this data dir (a terminal's `mot train`): adopts new
-   * run folders and takes each known run's run.json when it is newer than the catalog's record.
-   * `skip` names runs this process trains itself (its record is ahead of the file). Returns the
-   * records that are new or changed; one stat per run, a read only when the file changed. Kept
-   * in memory only (see Catalog.observe): the other process saves the catalog itself.
+   * Catches up with other processes writing this data dir (a terminal's `mot train`): syncs the
+   * run folders and reads the catalog as they last saved it (they save under the data-dir lock).
+   * Returns the records that are new or changed since the last call, except runs `skip` names
+   * (this process trains them and reports them itself).
    */
   async syncFromDisk(skip: (id: string) => boolean = () => false): Promise<RunRecord[]> {
-    const changed = await this.adoptNewRunFolders();
-    const newer: RunRecord[] = [];
+    await this.syncFolders();
+    const changed: RunRecord[] = [];
     for (const run of this.catalog.runs) {
-      if (skip(run.id) || changed.some((r) => r.id === run.id)) continue;
-      const dir = runDirOf(this.dataDir, run.id);
-      const mtime = await fs
-        .stat(path.join(dir, RUN_FILE))
-        .then((stat) => stat.mtimeMs)
-        .catch(() => undefined);
-      if (mtime === undefined || this.seenRunFiles.get(run.id) === mtime) continue;
-      this.seenRunFiles.set(run.id, mtime);
-      const record = await readRunFile(dir, run.id);
-      if (record !== undefined && compareIds(record.updatedAt, run.updatedAt) > 0)
-        newer.push(record);
+      if (skip(run.id) || this.seenUpdates.get(run.id) === run.updatedAt) continue;
+      this.seenUpdates.set(run.id, run.updatedAt);
+      changed.push(structuredClone(run));
     }
-    if (newer.length > 0) {
-      await this.catalog.observe((draft) => {
-        for (const record of newer) {
-          const index = draft.runs.findIndex((run) => run.id === record.id);
-          if (index >= 0 && compareIds(record.updatedAt, draft.runs[index].updatedAt) > 0)
-            draft.runs[index] = record;
-        }
-      });
+    return changed;
+  }
+
+  /**
+   * Metric records (see RunFiles); a torn last line in the file of a run nobody trains (a crash
+   * cut a write short) is reported once as a notice: resuming the run drops it.
+   */
+  override readMetrics(id: string, sinceStep?: number): JsonLinesRead<object> {
+    const read = super.readMetrics(id, sinceStep);
+    if (read.tornTail && !this.tornReported.has(id) && this.owners.liveOwner(id) === undefined) {
+      this.tornReported.add(id);
+      const message = `run ${id}: the last line of metrics.jsonl is torn (a write cut short by a crash) and is left out; resuming the run drops it`;
+      this.notices.push(notice('metrics-torn', message));
     }
-    return [...changed, ...newer].map((record) => structuredClone(record));
+    return read;
   }
 
   /** All runs, newest first (by creation time, then id: ids only resolve to the second). */
@@ -266,9 +208,8 @@ export class RunStore {
 
   /**
    * Applies `patch` (a key set to undefined is removed) and bumps updatedAt (always set by the
-   * store, so it only grows; a given value is ignored), writing run.json
-   * first and then the catalog; on reopen the newer of the two wins, so a crash between them
-   * loses nothing.
+   * store, so it only grows; a given value is ignored), writing run.json first and then the
+   * catalog; on reopen the newer of the two wins, so a crash between them loses nothing.
    */
   async update(id: string, patch: RunPatch): Promise<RunRecord> {
     assertRunId(id);
@@ -300,6 +241,9 @@ export class RunStore {
     const tombstone = await this.catalog.transact(async (draft) => {
       const index = draft.runs.findIndex((run) => run.id === id);
       if (index < 0) throw new StoreError('not_found', `no run ${id}`);
+      const owner = this.owners.liveOwner(id);
+      if (owner !== undefined && BUSY.has(draft.runs[index]?.status ?? ''))
+        throw new StoreError('conflict', `run ${id} is being trained (process ${owner.pid})`);
       const target = tombstonePath(this.dataDir, id);
       let moved = true;
       try {
@@ -315,157 +259,24 @@ export class RunStore {
     if (tombstone !== undefined) await fs.rm(tombstone, { recursive: true, force: true });
   }
 
-  /** The folder of run `id`; the id is checked, so the path never leaves the data folder. */
-  runDir(id: string): string {
-    return runDirOf(this.dataDir, id);
-  }
-
-  readConfig(id: string): unknown {
-    const file = path.join(this.knownRunDir(id), CONFIG_FILE);
-    try {
-      return JSON.parse(readFileSync(file, 'utf8')) as unknown;
-    } catch (error) {
-      throw asStoreError(error, `read ${file}`);
-    }
-  }
-
-  /** Appends metric records (each with a numeric `step`) to metrics.jsonl in one write. */
-  async appendMetrics(
-    id: string,
-    records: readonly object[],
-    options?: AppendOptions,
-  ): Promise<void> {
-    const file = path.join(this.knownRunDir(id), METRICS_FILE);
-    await appendJsonLines(file, records, options).catch((error: unknown) => {
-      throw asStoreError(error, `append to ${file}`);
-    });
-  }
-
-  /** Metric records with `step >= sinceStep` (all when omitted); damaged lines are counted, not thrown. */
-  readMetrics(id: string, sinceStep?: number): JsonLinesRead<object> {
-    const file = path.join(this.knownRunDir(id), METRICS_FILE);
-    const read = this.metricsFollowers.read(file);
-    if (sinceStep === undefined) return read;
-    const records = read.records.filter((record) => {
-      const step: unknown = (record as { step?: unknown }).step;
-      return typeof step === 'number' && step >= sinceStep;
-    });
-    return { ...read, records };
-  }
-
   /**
-   * Drops metric records past `throughStep` (rewritten durably). A run resumed from a checkpoint
-   * calls this first: steps it trained after that checkpoint, before a crash, will be retrained.
-   */
-  async truncateMetrics(id: string, throughStep: number): Promise<void> {
-    const file = path.join(this.knownRunDir(id), METRICS_FILE);
-    const { records } = this.readMetrics(id);
-    const kept = records.filter((r) => ((r as { step?: number }).step ?? 0) <= throughStep);
-    await writeFileDurable(file, kept.map((r) => `${JSON.stringify(r)}\n`).join('')).catch(
-      (error: unknown) => {
-        throw asStoreError(error, `rewrite ${file}`);
-      },
-    );
-  }
-
-  async writeSnapshot(id: string, step: number, snapshot: object): Promise<void> {
-    const dir = path.join(this.knownRunDir(id), SNAPSHOTS_DIR);
-    await writeSnapshotFile(dir, assertStep(step), snapshot).catch((error: unknown) => {
-      throw asStoreError(error, `write snapshot ${step} of run ${id}`);
-    });
-  }
-
-  listSnapshotSteps(id: string): number[] {
-    return listSnapshotFileSteps(path.join(this.knownRunDir(id), SNAPSHOTS_DIR));
-  }
-
-  readSnapshot(id: string, step: number): object {
-    return readSnapshotFile(path.join(this.knownRunDir(id), SNAPSHOTS_DIR), assertStep(step));
-  }
-
-  /**
-   * Writes `checkpoints/step-<step>/` (meta.json + tensors.bin) atomically; an existing step is
-   * replaced without ever being absent to readers. Writes of one run are queued in order.
-   */
-  async writeCheckpoint(
-    id: string,
-    step: number,
-    meta: object,
-    tensors: readonly TensorInput[],
-  ): Promise<void> {
-    const dir = path.join(this.knownRunDir(id), CHECKPOINTS_DIR);
-    assertStep(step);
-    await this.queueCheckpointWrite(id, async () => {
-      await tidyCheckpointsDir(dir);
-      await writeCheckpointDir(path.join(dir, stepName(step)), step, meta, tensors);
-    }).catch((error: unknown) => {
-      throw asStoreError(error, `write checkpoint ${step} of run ${id}`);
-    });
-  }
-
-  /** Steps with a complete checkpoint, ascending. */
-  listCheckpoints(id: string): number[] {
-    return listCheckpointSteps(path.join(this.knownRunDir(id), CHECKPOINTS_DIR));
-  }
-
-  /** Reads a checkpoint and checks its sizes; a truncated tensors.bin is an `invalid` error. */
-  readCheckpoint(id: string, step: number): Checkpoint {
-    const dir = findCheckpointDir(
-      path.join(this.knownRunDir(id), CHECKPOINTS_DIR),
-      assertStep(step),
-    );
-    if (dir === undefined)
-      throw new StoreError('not_found', `run ${id} has no checkpoint at step ${step}`);
-    return readCheckpointDir(dir);
-  }
-
-  /** A checkpoint's meta without its tensors. */
-  readCheckpointMeta(id: string, step: number): object {
-    const dir = findCheckpointDir(
-      path.join(this.knownRunDir(id), CHECKPOINTS_DIR),
-      assertStep(step),
-    );
-    if (dir === undefined)
-      throw new StoreError('not_found', `run ${id} has no checkpoint at step ${step}`);
-    return readCheckpointMetaDir(dir);
-  }
-
-  async appendLog(id: string, line: string): Promise<void> {
-    const file = path.join(this.knownRunDir(id), LOG_FILE);
-    await fs
-      .appendFile(file, line.endsWith('\n') ? line : `${line}\n`, 'utf8')
-      .catch((error: unknown) => {
-        throw asStoreError(error, `append to ${file}`);
-      });
-  }
-
-  /** The last `tail` lines of the run's log.txt (none for a run that never wrote one). */
-  readLog(id: string, tail: number): LogTail {
-    const file = path.join(this.knownRunDir(id), LOG_FILE);
-    try {
-      return readLogTail(file, tail);
-    } catch (error) {
-      throw asStoreError(error, `read ${file}`);
-    }
-  }
-
-  /**
-   * At start-up, runs still `running`, `paused` or `queued` were cut off by a crash or quit
-   * (a paused run lives in its training process): mark them `interrupted` (resumable from
-   * their last checkpoint). Returns their ids; a second call finds none.
+   * Runs still `running`, `paused` or `queued` whose owner is gone (SIGKILLed, crashed, the
+   * machine restarted) become `interrupted`, resumable from their last checkpoint. A run a live
+   * process owns (a terminal's `mot train`, another app) is left alone. Returns the ids marked.
    */
   async markInterrupted(): Promise<string[]> {
     return this.catalog.transact(async (draft) => {
       const ids: string[] = [];
       for (const [index, run] of draft.runs.entries()) {
-        if (run.status !== 'running' && run.status !== 'queued' && run.status !== 'paused')
-          continue;
+        if (!BUSY.has(run.status) || this.owners.liveOwner(run.id) !== undefined) continue;
         const record: RunRecord = {
           ...run,
           status: 'interrupted',
           updatedAt: nextTimestamp(run.updatedAt),
         };
         await this.writeRunFile(record);
+        // The dead owner's record would only mislead (under the lock, so nobody claims meanwhile).
+        await removeOwner(this.runDir(run.id));
         draft.runs[index] = record;
         ids.push(run.id);
       }
@@ -489,17 +300,17 @@ export class RunStore {
     });
   }
 
-  /** Resolves once every queued catalog change is on disk. */
+  /** Resolves once every queued catalog change and checkpoint write is on disk. */
   async flush(): Promise<void> {
     await this.catalog.flush();
-    await Promise.all(this.checkpointQueues.values());
+    await this.flushCheckpoints();
   }
 
   /**
    * The folder of a run this process may write to: listed in the catalog, or (for a process
    * that opened the store before the run was created) present on disk with its run.json.
    */
-  private knownRunDir(id: string): string {
+  protected knownRunDir(id: string): string {
     const dir = this.runDir(id);
     if (this.catalog.findRun(id) === undefined && !existsSync(path.join(dir, RUN_FILE))) {
       throw new StoreError('not_found', `no run ${id}`);
@@ -514,38 +325,4 @@ export class RunStore {
       },
     );
   }
-
-  private queueCheckpointWrite(id: string, task: () => Promise<void>): Promise<void> {
-    const next = (this.checkpointQueues.get(id) ?? Promise.resolve()).then(task);
-    const settled = next.catch(() => undefined);
-    this.checkpointQueues.set(id, settled);
-    void settled.then(() => {
-      if (this.checkpointQueues.get(id) === settled) this.checkpointQueues.delete(id);
-    });
-    return next;
-  }
-}
-
-function recordJson(record: RunRecord): string {
-  return `${JSON.stringify(record, null, 2)}\n`;
-}
-
-/** Now, but strictly after `previous`, so the newer of catalog and run.json is always decidable. */
-function nextTimestamp(previous: string): string {
-  const floor = Date.parse(previous) + 1;
-  return new Date(Number.isNaN(floor) ? Date.now() : Math.max(Date.now(), floor)).toISOString();
-}
-
-/** Keeps StoreErrors; a missing file or folder becomes `not_found`, anything else `io`. */
-function asStoreError(error: unknown, action: string): StoreError {
-  if (error instanceof StoreError) return error;
-  if (errnoCode(error) === 'ENOENT')
-    return new StoreError('not_found', `${action}: file or folder missing`, { cause: error });
-  if (error instanceof SyntaxError)
-    return new StoreError('invalid', `${action}: not valid JSON`, { cause: error });
-  return new StoreError(
-    'io',
-    `${action}: ${error instanceof Error ? error.message : String(error)}`,
-    { cause: error },
-  );
 }

@@ -1,0 +1,201 @@
+/**
+ * The smaller pieces of src/core/train, each against what it claims: the mixing snapshot against
+ * the model's captured weights, the shared validation loss against the trainer's, the attention
+ * FLOPs as written out, AdamW without clipping and its disposal.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/core/config';
+import { Gpt } from '../../src/core/model/gpt';
+import { BASE_CONFIG } from '../../src/core/presets';
+import { Rng } from '../../src/core/rng';
+import { ByteTokenizer } from '../../src/core/tokenizer';
+import { AdamW } from '../../src/core/train/adamw';
+import { flopsPerToken } from '../../src/core/train/flops';
+import { takeSnapshot } from '../../src/core/train/snapshot';
+import { Trainer } from '../../src/core/train/trainer';
+import { validationLoss, validationWindows } from '../../src/core/train/validation';
+import { tinyConfig, tinyData } from './fixtures';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const tokenizer = new ByteTokenizer();
+
+/** A probe batch [B, T+1] of byte ids whose last column (a target only) is never an input. */
+function probeBatch(B: number, T: number): Int32Array {
+  const rng = new Rng(12);
+  return Int32Array.from({ length: B * (T + 1) }, (_, i) =>
+    i % (T + 1) === T ? 0 : 97 + rng.int(26),
+  );
+}
+
+describe('takeSnapshot', () => {
+  it('records the first two groups at 8 evenly spaced positions, weights as the model captured them', () => {
+    const [B, T] = [12, 12]; // g 4: three groups, of which two are recorded
+    const config = tinyConfig('mot', { model: { contextLength: T } }).model;
+    const model = new Gpt(config, tokenizer.vocabSize, 4);
+    const probe = probeBatch(B, T);
+    const snapshot = takeSnapshot(model, probe, B, T, tokenizer, 30);
+    const rows = Array.from({ length: B }, (_, b) =>
+      Array.from(probe.subarray(b * (T + 1), b * (T + 1) + T)),
+    );
+    const captured = tf.tidy(() =>
+      model
+        .forward(tf.tensor2d(rows, [B, T], 'int32'), { capture: true, inference: true })
+        .layers.map((l) => l.mixWeights!.arraySync() as number[][][][]),
+    );
+    const positions = [0, 2, 3, 5, 6, 8, 9, 11]; // round(i * 11 / 7)
+    expect(snapshot.step).toBe(30);
+    expect(snapshot.layers.map((l) => [l.block, l.kind])).toEqual([
+      [0, 'mot'],
+      [1, 'mot'],
+    ]);
+    snapshot.layers.forEach((layer, l) => {
+      if (layer.kind !== 'mot') throw new Error('a MoT layer expected');
+      expect([layer.groupSize, layer.experts]).toEqual([4, 4]);
+      expect(layer.cells.map((c) => [c.group, c.position])).toEqual(
+        [0, 1].flatMap((k) => positions.map((t) => [k, t])),
+      );
+      for (const cell of layer.cells) {
+        const examples = [0, 1, 2, 3].map((i) => cell.group * 4 + i);
+        expect(cell.examples).toEqual(examples);
+        expect(cell.tokenIds).toEqual(examples.map((b) => rows[b][cell.position]));
+        expect(cell.tokenTexts).toEqual(cell.tokenIds.map((id) => String.fromCharCode(id)));
+        expect(cell.weights).toEqual(captured[l][cell.group][cell.position]);
+      }
+    });
+    model.dispose();
+  });
+
+  it('records each MoE layer’s load; a dense model has no layers to record', () => {
+    const [B, T] = [8, 8];
+    const probe = probeBatch(B, T);
+    const moe = new Gpt(tinyConfig('moe').model, tokenizer.vocabSize, 4);
+    const snapshot = takeSnapshot(moe, probe, B, T, tokenizer, 0);
+    const rows = Array.from({ length: B }, (_, b) =>
+      Array.from(probe.subarray(b * (T + 1), b * (T + 1) + T)),
+    );
+    const loads = tf.tidy(() =>
+      moe
+        .forward(tf.tensor2d(rows, [B, T], 'int32'), { inference: true })
+        .layers.map((l) => l.stats!.load),
+    );
+    expect(snapshot.layers).toEqual(
+      loads.map((load, block) => ({ block, kind: 'moe', experts: 4, load })),
+    );
+    moe.dispose();
+    const dense = new Gpt(tinyConfig('dense').model, tokenizer.vocabSize, 4);
+    expect(takeSnapshot(dense, probe, B, T, tokenizer, 0).layers).toEqual([]);
+    dense.dispose();
+  });
+});
+
+describe('validationWindows and validationLoss', () => {
+  it('a sample of whole non-overlapping windows, scored as the mean and standard error of batches', () => {
+    const config = tinyConfig('dense', { data: { validationTokens: 3 * 8 * 8 } });
+    const data = tinyData();
+    const trainer = new Trainer(config, data);
+    for (let i = 0; i < 3; i++) trainer.trainStep();
+    const { model: m, train: t } = config;
+    const T = m.contextLength;
+    const width = T + 1;
+    const windows = validationWindows(config, data.validation);
+    expect(windows.length).toBe(3 * t.batchSize * width); // ceil(192 / (8 * 8)) batches
+    // Each row is the tile starting at token k*T of the validation stream, no tile twice.
+    const starts = new Set<number>();
+    for (let row = 0; row < windows.length / width; row++) {
+      const first = windows.subarray(row * width, (row + 1) * width);
+      const k = Array.from(
+        { length: Math.floor((data.validation.length - 1) / T) },
+        (_, i) => i,
+      ).find((i) =>
+        data.validation.subarray(i * T, i * T + width).every((id, j) => id === first[j]),
+      );
+      expect(k).toBeDefined();
+      starts.add(k!);
+    }
+    expect(starts.size).toBe(windows.length / width);
+    const batchLosses = [0, 1, 2].map((i) =>
+      tf.tidy(() => {
+        const slice = windows.subarray(i * t.batchSize * width, (i + 1) * t.batchSize * width);
+        return trainer.model
+          .loss(tf.tensor2d(slice, [t.batchSize, width], 'int32'))
+          .lmLoss.dataSync()[0];
+      }),
+    );
+    const mean = batchLosses.reduce((a, b) => a + b, 0) / 3;
+    const sd = Math.sqrt(batchLosses.reduce((s, x) => s + (x - mean) ** 2, 0) / 2);
+    const shared = validationLoss(trainer.model, windows, T, t.batchSize);
+    expect(shared.loss).toBeCloseTo(mean, 12);
+    expect(shared.stdError).toBeCloseTo(sd / Math.sqrt(3), 12);
+    expect(shared.tokens).toBe(3 * t.batchSize * T);
+    expect(trainer.evaluate().validationLoss).toBe(shared.loss);
+    // A trailing partial batch is skipped; no whole batch at all is refused.
+    const partial = windows.subarray(0, (t.batchSize + 3) * width);
+    expect(validationLoss(trainer.model, partial, T, t.batchSize)).toMatchObject({
+      tokens: t.batchSize * T,
+      stdError: null,
+    });
+    expect(() =>
+      validationLoss(trainer.model, windows.subarray(0, 3 * width), T, t.batchSize),
+    ).toThrow(`no whole batch of ${t.batchSize} among 3 windows`);
+    trainer.dispose();
+  });
+
+  it('without validationTokens: the first evalBatches batches of consecutive windows', () => {
+    const config = tinyConfig('dense', { train: { evalBatches: 100 } });
+    const m = config.model;
+    const plain = { ...config, data: { ...config.data, validationTokens: undefined } };
+    const stream = Int32Array.from({ length: 21 * m.contextLength + 1 }, (_, i) => i % 200);
+    // 21 windows fit; whole batches of 8 take 16 of them, in order from the start.
+    const windows = validationWindows(plain, stream);
+    expect(windows.length).toBe(16 * (m.contextLength + 1));
+    expect(Array.from(windows.subarray(m.contextLength + 1, 2 * (m.contextLength + 1)))).toEqual(
+      Array.from(stream.subarray(m.contextLength, 2 * m.contextLength + 1)),
+    );
+  });
+});
+
+describe('flopsPerToken', () => {
+  it('attention is 8*d^2 (projections) + 4*T*d (scores and mixing) per layer; forward sums the parts', () => {
+    const moe = resolveConfig(BASE_CONFIG, { model: { ffn: 'moe' } }).model;
+    const { dModel: d, contextLength: T, layers } = moe;
+    const flops = flopsPerToken(moe, 300);
+    expect(flops.attention).toBe(layers * (8 * d * d + 4 * T * d));
+    expect(flops.router).toBeGreaterThan(0);
+    expect(flops.forward).toBe(
+      flops.attention + flops.ffn + flops.mixing + flops.router + flops.head,
+    );
+  });
+});
+
+describe('AdamW', () => {
+  const settings = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, gradClip: 0 };
+
+  it('gradClip 0 turns clipping off: a large gradient moves the parameter by the full first step', () => {
+    const params = new Map([['w', tf.variable(tf.tensor2d([1, 2], [1, 2]))]]);
+    const optimizer = new AdamW(params, settings);
+    expect(optimizer.apply({ w: tf.tensor2d([30, -40], [1, 2]) }, 0.1)).toBeCloseTo(50, 4);
+    // Step 1 of Adam moves each entry by lr * g / |g| (bias-corrected m / sqrt(v)), any scale.
+    const moved = Array.from(params.get('w')!.dataSync());
+    expect(moved[0]).toBeCloseTo(0.9, 5);
+    expect(moved[1]).toBeCloseTo(2.1, 5);
+    optimizer.dispose();
+    params.forEach((p) => p.dispose());
+  });
+
+  it('dispose() frees both moments of every parameter', () => {
+    const params = new Map([
+      ['a', tf.variable(tf.zeros([2, 2]))],
+      ['b', tf.variable(tf.zeros([3]))],
+    ]);
+    const before = tf.memory().numTensors;
+    const optimizer = new AdamW(params, settings);
+    expect(tf.memory().numTensors).toBe(before + 4);
+    optimizer.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    params.forEach((p) => p.dispose());
+  });
+});
