@@ -32,8 +32,8 @@ function probeBatch(B: number, T: number): Int32Array {
 }
 
 describe('takeSnapshot', () => {
-  it('records the first two groups at 8 evenly spaced positions, weights as the model captured them', () => {
-    const [B, T] = [12, 12]; // g 4: three groups, of which two are recorded
+  it('records the first four groups at 12 evenly spaced positions, weights as the model captured them', () => {
+    const [B, T] = [20, 23]; // g 4: five groups, of which four are recorded
     const config = tinyConfig('mot', { model: { contextLength: T } }).model;
     const model = new Gpt(config, tokenizer.vocabSize, 4);
     const probe = probeBatch(B, T);
@@ -46,7 +46,7 @@ describe('takeSnapshot', () => {
         .forward(tf.tensor2d(rows, [B, T], 'int32'), { capture: true, inference: true })
         .layers.map((l) => l.mixWeights!.arraySync() as number[][][][]),
     );
-    const positions = [0, 2, 3, 5, 6, 8, 9, 11]; // round(i * 11 / 7)
+    const positions = [0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22]; // round(i * 22 / 11)
     expect(snapshot.step).toBe(30);
     expect(snapshot.layers.map((l) => [l.block, l.kind])).toEqual([
       [0, 'mot'],
@@ -56,7 +56,7 @@ describe('takeSnapshot', () => {
       if (layer.kind !== 'mot') throw new Error('a MoT layer expected');
       expect([layer.groupSize, layer.experts]).toEqual([4, 4]);
       expect(layer.cells.map((c) => [c.group, c.position])).toEqual(
-        [0, 1].flatMap((k) => positions.map((t) => [k, t])),
+        [0, 1, 2, 3].flatMap((k) => positions.map((t) => [k, t])),
       );
       for (const cell of layer.cells) {
         const examples = [0, 1, 2, 3].map((i) => cell.group * 4 + i);

@@ -176,7 +176,9 @@ describe.skipIf(chromiumMissing !== null)(
         .getByTestId('run-link')
         .click();
       await waitForStatus(page, 'interrupted');
-      expect(runLog(second.dataDir, runId)).toMatch(/interrupted: the app or server stopped/);
+      expect(runLog(second.dataDir, runId)).toMatch(
+        /interrupted: the process that trained it is gone/,
+      );
 
       // Start it again from the UI: it resumes from the checkpoint and trains to the end.
       await expect(page.getByTestId('start-button').innerText()).resolves.toMatch(/resume/i);

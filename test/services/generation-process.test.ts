@@ -109,7 +109,7 @@ describe('generation off the serving thread', () => {
     expect(tf.findBackendFactory('tensorflow')).toBeFalsy();
     expect(result).toMatchObject({ ok: true });
     const names = (result as { value: { name: string; available: boolean }[] }).value;
-    expect(names.map((b) => b.name)).toEqual(['tensorflow', 'webgpu', 'wasm', 'cpu']);
+    expect(names.map((b) => b.name)).toEqual(['tensorflow', 'webgpu', 'wasm', 'cpu', 'torch']);
     expect(names.find((b) => b.name === 'cpu')?.available).toBe(true);
   });
 });
