@@ -3,10 +3,12 @@
  * run from the CLI): a new run folder shows within a fraction of a second (fs.watch on the runs
  * folder), a changed run.json within one poll (fs.watch does not see into run folders, and may
  * not work at all on network drives, so a timer reads as well). Each new or changed record is
- * emitted as a `runStatus` event, so every open view lists it without a reload.
+ * emitted as a `runStatus` event, so every open view lists it without a reload. Runs whose owner
+ * died meanwhile are marked interrupted on the way.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import type { Emit } from './events';
+import { recoverInterruptedRuns } from './interrupted';
 import type { RunStore } from './store';
 import { runsDirOf } from './store/run-folders';
 
@@ -60,6 +62,9 @@ export class ForeignRuns {
   async #sync(): Promise<void> {
     let records;
     try {
+      // A run whose owner died meanwhile (a killed terminal, or the orphaned trainer of a killed
+      // server finishing its exit) shows as interrupted now, not at the next start.
+      await recoverInterruptedRuns(this.store);
       records = await this.store.syncFromDisk(this.options.isOwn);
     } catch (error) {
       console.error('workbench: could not read run folders written elsewhere:', error);

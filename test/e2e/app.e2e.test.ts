@@ -61,6 +61,11 @@ describe.skipIf(chromiumMissing !== null)(
       const app = await openApp(browser, first.url);
       const { page } = app;
 
+      // Browser mode opens no folders on the server: attaching one says what to run instead.
+      await page.getByTestId('attach-folder').click();
+      await page.getByText('Cannot attach a folder').waitFor();
+      await page.getByText('npx mot attach PATH', { exact: false }).first().waitFor();
+
       // New experiment from the smoke preset, long enough to steer while it trains.
       await page.getByTestId('nav-new').click();
       await page.getByTestId('preset-select').selectOption('smoke');

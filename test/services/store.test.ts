@@ -542,9 +542,12 @@ describe('RunStore: runs made by another process', () => {
     // A run this process trains is skipped: its record is ahead of the file.
     await terminal.update(theirs.id, { status: 'completed' });
     expect(await app.syncFromDisk((id) => id === theirs.id)).toEqual([]);
-    // This process's own change is not reported back to it, and it stands.
+    // This process's own later change stands (both write under the data-dir lock).
     await app.update(theirs.id, { notes: 'mine' });
-    expect(await app.syncFromDisk()).toEqual([]);
+    await app.syncFromDisk();
     expect(app.get(theirs.id).notes).toBe('mine');
+    // A run this process creates is not reported back to it as another process's.
+    const mine = await app.create({ name: 'mine', config: {}, ffnSummary: 'dense' });
+    expect((await app.syncFromDisk()).map((r) => r.id)).not.toContain(mine.id);
   });
 });

@@ -69,7 +69,7 @@ export class RunStore extends RunFiles {
   /** What this store repaired or noticed (a damaged catalog, a vanished run folder), oldest first. */
   readonly notices: StoreNotice[] = [];
   private readonly tornReported = new Set<string>();
-  /** updatedAt of each run as this process last wrote, opened or reported it (see syncFromDisk). */
+  /** updatedAt of each run as this process created, opened or last reported it (see syncFromDisk). */
   private readonly seenUpdates = new Map<string, string>();
 
   private constructor(
@@ -320,7 +320,6 @@ export class RunStore extends RunFiles {
   }
 
   private async writeRunFile(record: RunRecord): Promise<void> {
-    this.seenUpdates.set(record.id, record.updatedAt);
     await writeFileDurable(path.join(this.runDir(record.id), RUN_FILE), recordJson(record)).catch(
       (error: unknown) => {
         throw asStoreError(error, `write run.json of run ${record.id}`);
