@@ -50,7 +50,7 @@ const TINY_MOT = {
   'train.steps': STEPS,
   'train.warmupSteps': 2,
   'train.evalEvery': 20,
-  'train.evalBatches': 2,
+  'data.validationTokens': 1024, // a small validation sample: evaluation stays quick
   'train.checkpointEvery': 20,
   'train.snapshotEvery': 10,
 };
