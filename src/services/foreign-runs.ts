@@ -1,8 +1,8 @@
 /**
  * Follows runs that other processes write into this data dir (a terminal's `mot train`, a study
- * run from the CLI): a new run folder shows within a fraction of a second (fs.watch on the runs
- * folder), a changed run.json within one poll (fs.watch does not see into run folders, and may
- * not work at all on network drives, so a timer reads as well). Each new or changed record is
+ * run from the CLI): a new run folder or a changed record shows within a fraction of a second
+ * (fs.watch on the runs folder and on catalog.json, which every record change replaces), or within
+ * one poll where fs.watch does not work (network drives). Each new or changed record is
  * emitted as a `runStatus` event, so every open view lists it without a reload. Runs whose owner
  * died meanwhile are marked interrupted on the way.
  */
@@ -21,7 +21,7 @@ export interface ForeignRunsOptions {
 
 export class ForeignRuns {
   #timer: ReturnType<typeof setInterval>;
-  #watcher: FSWatcher | null = null;
+  #watchers: FSWatcher[] = [];
   #busy: Promise<void> | null = null;
   #again = false;
   #closed = false;
@@ -33,10 +33,20 @@ export class ForeignRuns {
   ) {
     this.#timer = setInterval(() => this.check(), options.pollMs ?? 2000);
     this.#timer.unref();
+    // New run folders appear in runs/; every record change is a new catalog.json (written under
+    // the data-dir lock, then renamed into place) in the data dir.
+    this.#watch(runsDirOf(store.dataDir), () => true);
+    this.#watch(store.dataDir, (name) => name === 'catalog.json');
+  }
+
+  #watch(dir: string, relevant: (name: string | null) => boolean): void {
     try {
-      this.#watcher = watch(runsDirOf(store.dataDir), () => this.check());
-      this.#watcher.on('error', () => this.#watcher?.close());
-      this.#watcher.unref();
+      const watcher = watch(dir, (_event, name) => {
+        if (relevant(name === null ? null : String(name))) void this.check();
+      });
+      watcher.on('error', () => watcher.close());
+      watcher.unref();
+      this.#watchers.push(watcher);
     } catch {
       // No watching here: the timer alone keeps up.
     }
@@ -84,6 +94,6 @@ export class ForeignRuns {
   close(): void {
     this.#closed = true;
     clearInterval(this.#timer);
-    this.#watcher?.close();
+    for (const watcher of this.#watchers) watcher.close();
   }
 }
