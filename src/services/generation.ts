@@ -20,6 +20,19 @@ function ensureBackend(): Promise<BackendSelection> {
   return backend;
 }
 
+/**
+ * The held-out validation text that fills a MoT model's group beside the prompts; none for a
+ * model without MoT layers, whose rows do not see each other.
+ */
+export function companionsFor(
+  model: ReturnType<typeof modelFromCheckpoint>,
+  loaded: ReturnType<typeof loadCheckpoint>,
+  dataDir: string,
+): Int32Array | undefined {
+  if (!model.blocks.some((block) => block.ffn.kind === 'mot')) return undefined;
+  return loadRunData(loaded.meta.config, { dataDir, tokenizer: loaded.tokenizer }).validation;
+}
+
 export async function generateFromRun(
   store: RunStore,
   request: ValidRequestOf<'generate'>,
@@ -29,11 +42,7 @@ export async function generateFromRun(
   await ensureBackend();
   const model = modelFromCheckpoint(loaded);
   try {
-    const needsCompanions = model.blocks.some((block) => block.ffn.kind === 'mot');
-    const companionSource = needsCompanions
-      ? loadRunData(loaded.meta.config, { dataDir: store.dataDir, tokenizer: loaded.tokenizer })
-          .validation
-      : undefined;
+    const companionSource = companionsFor(model, loaded, store.dataDir);
     const result = generateText(model, loaded.tokenizer, {
       prompts,
       maxTokens,

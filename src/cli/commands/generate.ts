@@ -1,7 +1,8 @@
 /** `mot generate`: text from a run's checkpoint, saying how MoT groups were filled. */
 import { generate } from '../../core/generate';
 import { selectBackend } from '../../services/backends';
-import { loadCheckpoint, loadRunData, modelFromCheckpoint } from '../../services/run-data';
+import { companionsFor } from '../../services/generation';
+import { loadCheckpoint, modelFromCheckpoint } from '../../services/run-data';
 import { resolveDataDir } from '../../services/store';
 import { openStore } from '../store';
 import { backendFlag, numberFlag, parse, requireFlag, UsageError } from '../args';
@@ -39,11 +40,7 @@ export async function generateCommand(argv: string[]): Promise<void> {
   await selectBackend(backend);
   const model = modelFromCheckpoint(loaded);
   try {
-    const needsCompanions = model.blocks.some((b) => b.ffn.kind === 'mot');
-    const companionSource = needsCompanions
-      ? loadRunData(loaded.meta.config, { dataDir: store.dataDir, tokenizer: loaded.tokenizer })
-          .validation
-      : undefined;
+    const companionSource = companionsFor(model, loaded, store.dataDir);
     const out = generate(model, loaded.tokenizer, {
       prompts,
       ...options,
