@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/core/config';
+import { resolveConfig, type PartialRunConfig } from '../../src/core/config';
 import { Gpt } from '../../src/core/model/gpt';
 import { BASE_CONFIG } from '../../src/core/presets';
 import { Rng } from '../../src/core/rng';
@@ -168,6 +168,50 @@ describe('flopsPerToken', () => {
     expect(flops.forward).toBe(
       flops.attention + flops.ffn + flops.mixing + flops.router + flops.head,
     );
+  });
+
+  // Unmatched widths, so each FFN term shows on its own: d 16, dFF 32, T 8, V 100, 3 blocks.
+  const unmatched = (model: PartialRunConfig['model']) =>
+    resolveConfig(BASE_CONFIG, {
+      model: { dModel: 16, heads: 2, layers: 3, contextLength: 8, dFF: 32, ...model },
+    }).model;
+
+  it('MoT: E experts of width f per group of g tokens, 6*d*E mixing, in the chosen blocks only', () => {
+    const m = unmatched({
+      ffn: 'mot',
+      placement: [1, 2],
+      mot: { groupSize: 4, experts: 8, expertWidth: 24 },
+    });
+    const flops = flopsPerToken(m, 100);
+    const dense = 4 * 16 * 32; // block 0
+    expect(flops.ffn).toBe(dense + 2 * ((8 * 4 * 16 * 24) / 4));
+    expect(flops.mixing).toBe(2 * 6 * 16 * 8);
+    expect(flops.router).toBe(0);
+    expect(flops.head).toBe(2 * 16 * 100);
+    expect(flops.train).toBe(3 * flops.forward);
+  });
+
+  it('token-choice MoE: topK experts of width f per token, a 2*d*E router per MoE block', () => {
+    const m = unmatched({
+      ffn: 'moe',
+      placement: 'second-half',
+      moe: { experts: 6, topK: 2, expertWidth: 20 },
+    });
+    const flops = flopsPerToken(m, 100);
+    // 3 blocks: the second half starts at floor(3 / 2), so block 0 is dense, 1 and 2 are MoE.
+    expect(flops.ffn).toBe(4 * 16 * 32 + 2 * (2 * 4 * 16 * 20));
+    expect(flops.router).toBe(2 * (2 * 16 * 6));
+    expect(flops.mixing).toBe(0);
+  });
+
+  it('expert-choice MoE: capacityFactor experts per token, whatever topK says', () => {
+    const m = unmatched({
+      ffn: 'moe',
+      moe: { router: 'expert-choice', experts: 4, topK: 1, capacityFactor: 1.5, expertWidth: 40 },
+    });
+    const flops = flopsPerToken(m, 100);
+    expect(flops.ffn).toBe(3 * 1.5 * 4 * 16 * 40);
+    expect(flops.router).toBe(3 * 2 * 16 * 4);
   });
 });
 
