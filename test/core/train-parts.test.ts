@@ -64,9 +64,31 @@ describe('takeSnapshot', () => {
         expect(cell.tokenIds).toEqual(examples.map((b) => rows[b][cell.position]));
         expect(cell.tokenTexts).toEqual(cell.tokenIds.map((id) => String.fromCharCode(id)));
         expect(cell.weights).toEqual(captured[l][cell.group][cell.position]);
+        // Up to 8 tokens of the example either side, cut at its ends.
+        const t = cell.position;
+        expect(cell.contexts).toEqual(
+          examples.map((b) => ({
+            before: String.fromCharCode(...rows[b].slice(Math.max(0, t - 8), t)),
+            after: String.fromCharCode(...rows[b].slice(t + 1, t + 9)),
+          })),
+        );
       }
     });
+    expect(snapshot.time).toBe(T);
     model.dispose();
+  });
+
+  it('records every position when the context holds fewer than 12 (the shortest: 2)', () => {
+    for (const T of [8, 2]) {
+      const model = new Gpt(tinyConfig('mot', { model: { contextLength: T } }).model, 257, 4);
+      const snapshot = takeSnapshot(model, probeBatch(8, T), 8, T, tokenizer, 0);
+      for (const layer of snapshot.layers) {
+        if (layer.kind !== 'mot') throw new Error('a MoT layer expected');
+        const positions = layer.cells.filter((c) => c.group === 0).map((c) => c.position);
+        expect(positions).toEqual(Array.from({ length: T }, (_, i) => i));
+      }
+      model.dispose();
+    }
   });
 
   it('records each MoE layer’s load; a dense model has no layers to record', () => {
