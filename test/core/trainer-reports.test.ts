@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { tokenCapacity } from '../../src/core/model/moe';
+import { takeSnapshot } from '../../src/core/train/snapshot';
 import { flopsPerToken } from '../../src/core/train/flops';
 import { learningRateAt } from '../../src/core/train/schedule';
 import { Trainer } from '../../src/core/train/trainer';
@@ -182,6 +183,35 @@ describe('Trainer reports', () => {
     trainer.resume();
     const deadline = new Promise<string>((r) => setTimeout(() => r('still waiting'), 5000));
     expect(await Promise.race([done.then((s) => s.step), deadline])).toBe(4);
+    trainer.dispose();
+  });
+
+  it('run() lets a timer in between steps: a stop() scheduled at the start lands after a step or two', async () => {
+    const trainer = new Trainer(
+      tinyConfig('dense', { train: { steps: 40, evalEvery: 100, checkpointEvery: 100 } }),
+      tinyData(),
+    );
+    const done = trainer.run();
+    setTimeout(() => trainer.stop(), 0);
+    const summary = await done;
+    expect(summary.completed).toBe(false);
+    expect(summary.step).toBeLessThanOrEqual(2);
+    trainer.dispose();
+  });
+
+  it('evaluate({ discrete }) scores the shared sample with discrete mixing; snapshot() probes its first batch', () => {
+    const config = tinyConfig('mot');
+    const data = tinyData();
+    const trainer = new Trainer(config, data);
+    for (let i = 0; i < 3; i++) trainer.trainStep();
+    const T = config.model.contextLength;
+    const B = config.train.batchSize;
+    const windows = validationWindows(config, data.validation);
+    const discrete = validationLoss(trainer.model, windows, T, B, { discrete: true }).loss;
+    expect(discrete).not.toBeCloseTo(validationLoss(trainer.model, windows, T, B).loss, 4);
+    expect(trainer.evaluate({ discrete: true }).validationLoss).toBe(discrete);
+    const probe = windows.subarray(0, B * (T + 1));
+    expect(trainer.snapshot()).toEqual(takeSnapshot(trainer.model, probe, B, T, data.tokenizer, 3));
     trainer.dispose();
   });
 });
