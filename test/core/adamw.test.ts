@@ -87,4 +87,17 @@ describe.each(paths)('AdamW, $path', ({ native, select }) => {
     optimizer.dispose();
     params.forEach((p) => p.dispose());
   });
+
+  it('gradClip 0 turns clipping off: a large gradient moves the parameter by the full first step', async () => {
+    await select();
+    const params = new Map([['w', tf.variable(tf.tensor2d([1, 2], [1, 2]))]]);
+    const optimizer = new AdamW(params, { ...settings, weightDecay: 0, gradClip: 0 });
+    expect(optimizer.apply({ w: tf.tensor2d([30, -40], [1, 2]) }, 0.1)).toBeCloseTo(50, 4);
+    // Step 1 of Adam moves each entry by lr * g / |g| (bias-corrected m / sqrt(v)), any scale.
+    const moved = Array.from(params.get('w')!.dataSync());
+    expect(moved[0]).toBeCloseTo(0.9, 5);
+    expect(moved[1]).toBeCloseTo(2.1, 5);
+    optimizer.dispose();
+    params.forEach((p) => p.dispose());
+  });
 });

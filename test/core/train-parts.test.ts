@@ -1,7 +1,7 @@
 /**
  * The smaller pieces of src/core/train, each against what it claims: the mixing snapshot against
  * the model's captured weights, the shared validation loss against the trainer's, the attention
- * FLOPs as written out, AdamW without clipping and its disposal.
+ * FLOPs as written out, AdamW's disposal.
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -239,18 +239,6 @@ describe('flopsPerToken', () => {
 
 describe('AdamW', () => {
   const settings = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, gradClip: 0 };
-
-  it('gradClip 0 turns clipping off: a large gradient moves the parameter by the full first step', () => {
-    const params = new Map([['w', tf.variable(tf.tensor2d([1, 2], [1, 2]))]]);
-    const optimizer = new AdamW(params, settings);
-    expect(optimizer.apply({ w: tf.tensor2d([30, -40], [1, 2]) }, 0.1)).toBeCloseTo(50, 4);
-    // Step 1 of Adam moves each entry by lr * g / |g| (bias-corrected m / sqrt(v)), any scale.
-    const moved = Array.from(params.get('w')!.dataSync());
-    expect(moved[0]).toBeCloseTo(0.9, 5);
-    expect(moved[1]).toBeCloseTo(2.1, 5);
-    optimizer.dispose();
-    params.forEach((p) => p.dispose());
-  });
 
   it('dispose() frees both moments of every parameter', () => {
     const params = new Map([

@@ -56,7 +56,11 @@ describe('Trainer reports', () => {
     const flopsPerTrain = flopsPerToken(config.model, data.tokenizer.vocabSize).train;
     let elapsed = 0;
     for (let step = 1; step <= 3; step++) {
+      const before = performance.now();
       const r = trainer.trainStep();
+      const wall = performance.now() - before;
+      expect(r.stepMs).toBeGreaterThan(0);
+      expect(r.stepMs).toBeLessThanOrEqual(wall);
       elapsed += r.stepMs;
       expect(r).toMatchObject({ type: 'train', step, tokens: step * perStep });
       expect(r.epochs).toBeCloseTo((step * perStep) / data.train.length, 12);
@@ -213,5 +217,58 @@ describe('Trainer reports', () => {
     const probe = windows.subarray(0, B * (T + 1));
     expect(trainer.snapshot()).toEqual(takeSnapshot(trainer.model, probe, B, T, data.tokenizer, 3));
     trainer.dispose();
+  });
+
+  it('stop() while the loop waits at the pause gate ends it there, without another step', async () => {
+    const trainer = new Trainer(
+      tinyConfig('dense', { train: { steps: 10, checkpointEvery: 100 } }),
+      tinyData(),
+    );
+    const steps: number[] = [];
+    const checkpoints: number[] = [];
+    const done = trainer.run({
+      onTrain: (r) => {
+        steps.push(r.step);
+        if (r.step === 2) trainer.pause();
+      },
+      onCheckpoint: (c) => void checkpoints.push(c.state.step),
+    });
+    while (!trainer.paused) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 30)); // the loop now waits at the gate
+    trainer.stop();
+    expect(await done).toMatchObject({ step: 2, completed: false });
+    expect(steps).toEqual([1, 2]);
+    expect(checkpoints).toEqual([2]);
+    trainer.dispose();
+  });
+
+  it('a checkpoint holds every parameter and both moments, by name, with their values', () => {
+    const trainer = new Trainer(tinyConfig('moe'), tinyData());
+    trainer.trainStep();
+    const { tensors } = trainer.checkpoint();
+    const expected = [
+      ['param', trainer.model.params.variables],
+      ['adam.m', trainer.optimizer.firstMoments],
+      ['adam.v', trainer.optimizer.secondMoments],
+    ] as const;
+    expect(tensors).toEqual(
+      expected.flatMap(([prefix, map]) =>
+        [...map].map(([name, v]) => ({
+          name: `${prefix}/${name}`,
+          shape: v.shape,
+          data: Float32Array.from(v.dataSync()),
+        })),
+      ),
+    );
+    trainer.dispose();
+  });
+
+  it('dispose() frees the model and the optimizer moments', () => {
+    const before = tf.memory().numTensors;
+    const trainer = new Trainer(tinyConfig('mot'), tinyData());
+    trainer.trainStep();
+    expect(tf.memory().numTensors).toBeGreaterThan(before);
+    trainer.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
