@@ -8,6 +8,8 @@
  *   sumSquares(heap, x, count) -> sum of x^2 (in double)
  *   adamw(heap, count, p, m, v, g, outP, outM, outV, [b1, a1, b2, a2, stepScale, eps, decay])
  *     m' = b1 m + a1 g,  v' = b2 v + a2 g^2,  p' = decay p - stepScale m' / (sqrt(v') + eps)
+ *   layerNorm(heap, rows, d, x, gain, bias, y, xhat, rstd, eps)
+ *   layerNormGrad(heap, rows, d, dy, xhat, rstd, gain, dx, dgain, dbias)   (see layernorm.c)
  *   info() -> { blas, threads }      setThreads(n) */
 #include <math.h>
 #include <node_api.h>
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "layernorm.h"
 #include "transpose.h"
 
 #if defined(MOT_ACCELERATE)
@@ -244,6 +247,56 @@ static napi_value adamw(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* Reads (heap, rows, d, offsets...) into float ranges checked against the heap; `sizes` has one
+ * letter per offset: 'n' for rows*d floats, 'r' for rows, 'd' for d. Returns 0 after throwing. */
+static int layer_norm_args(napi_env env, napi_value *argv, const char *name, const char *sizes,
+                           int64_t *rows, int64_t *d, float **t) {
+  void *data;
+  size_t bytes;
+  int64_t off;
+  char message[96];
+  if (napi_get_arraybuffer_info(env, argv[0], &data, &bytes) != napi_ok ||
+      !get_i64(env, argv[1], rows) || !get_i64(env, argv[2], d) || *rows < 0 || *d < 1) {
+    snprintf(message, sizeof message, "%s: expected (heap, rows, d >= 1, offsets...)", name);
+    napi_throw_error(env, NULL, message);
+    return 0;
+  }
+  for (int i = 0; sizes[i]; i++) {
+    const int64_t count = sizes[i] == 'r' ? *rows : sizes[i] == 'd' ? *d : *rows * *d;
+    if (!get_i64(env, argv[3 + i], &off) || !(t[i] = range(data, bytes, off, count))) {
+      snprintf(message, sizeof message, "%s: a tensor lies outside the heap", name);
+      napi_throw_error(env, NULL, message);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static napi_value layer_norm(napi_env env, napi_callback_info info) {
+  napi_value argv[10];
+  int64_t rows, d;
+  double eps;
+  float *t[6]; /* x, gain, bias, y, xhat, rstd */
+  if (!get_args(env, info, 10, argv) || napi_get_value_double(env, argv[9], &eps) != napi_ok)
+    return fail(env, "layerNorm: expected (heap, rows, d, x, gain, bias, y, xhat, rstd, eps)");
+  if (!layer_norm_args(env, argv, "layerNorm", "nddnnr", &rows, &d, t)) return NULL;
+  layer_norm_forward(rows, d, (float)eps, t[0], t[1], t[2], t[3], t[4], t[5]);
+  return NULL;
+}
+
+static napi_value layer_norm_grad(napi_env env, napi_callback_info info) {
+  napi_value argv[10];
+  int64_t rows, d;
+  float *t[7]; /* dy, xhat, rstd, gain, dx, dgain, dbias */
+  if (!get_args(env, info, 10, argv))
+    return fail(env,
+                "layerNormGrad: expected (heap, rows, d, dy, xhat, rstd, gain, dx, dgain, dbias)");
+  if (!layer_norm_args(env, argv, "layerNormGrad", "nnrdndd", &rows, &d, t)) return NULL;
+  if (!layer_norm_backward(rows, d, t[0], t[1], t[2], t[3], t[4], t[5], t[6]))
+    return fail(env, "layerNormGrad: out of memory");
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   int64_t n;
@@ -280,6 +333,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"transpose", NULL, transpose, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sumSquares", NULL, sum_squares, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adamw", NULL, adamw, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"layerNorm", NULL, layer_norm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"layerNormGrad", NULL, layer_norm_grad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, get_info, NULL, NULL, NULL, napi_enumerable, NULL},
   };

@@ -2,7 +2,12 @@
  * Native kernels for tfjs-backend-wasm: the optional addon in native/ (N-API, on the platform's
  * BLAS) computes matMul (2-D and batched, transpose flags folded into sgemm) and transpose
  * directly on the wasm heap, in place of the wasm backend's own kernels, and adds two for AdamW
- * (src/core/train/adamw.ts: the sum of squares, and the whole update in one pass). Registered
+ * (src/core/train/adamw.ts: the sum of squares, and the whole update in one pass) and two for
+ * LayerNorm (src/core/model/layer-norm.ts: forward and backward, one pass each). It also replaces
+ * wasm's Identity and same-dtype Cast, which copy the data, by ones that share it: tfjs clones
+ * every tensor it saves for the backward pass, so the copies cost a pass over memory each, a
+ * dozen [2048, 128] and larger per step. Sharing is safe because no wasm kernel writes into its
+ * inputs: each writes a fresh output (the wasm Reshape shares data the same way). Registered
  * over the 'wasm' kernels only when the addon loads; `setNativeKernels(false)` puts the
  * originals back.
  * While they are on, the tfjs flag MOT_NATIVE_KERNELS is true, so src/core picks the layouts
@@ -13,6 +18,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { NATIVE_KERNELS_FLAG } from '../core/model/ops';
+import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL } from '../core/model/layer-norm';
 import { ADAMW_KERNEL, SUM_SQUARES_KERNEL } from '../core/train/adamw';
 
 interface NativeAddon {
@@ -44,6 +50,30 @@ interface NativeAddon {
     outV: number,
     settings: number[],
   ): void;
+  layerNorm(
+    heap: ArrayBuffer,
+    rows: number,
+    d: number,
+    x: number,
+    gain: number,
+    bias: number,
+    y: number,
+    xhat: number,
+    rstd: number,
+    epsilon: number,
+  ): void;
+  layerNormGrad(
+    heap: ArrayBuffer,
+    rows: number,
+    d: number,
+    dy: number,
+    xhat: number,
+    rstd: number,
+    gain: number,
+    dx: number,
+    dgain: number,
+    dbias: number,
+  ): void;
   setThreads(n: number): void;
   info(): { blas: string; threads: number };
 }
@@ -52,6 +82,7 @@ interface NativeAddon {
 interface WasmBackend {
   wasm: { HEAPU8: Uint8Array };
   dataIdMap: { get(dataId: object): { memoryOffset: number } };
+  incRef(dataId: object): void;
   makeOutput(
     shape: number[],
     dtype: tf.DataType,
@@ -66,7 +97,8 @@ type KernelArgs = {
   attrs: Record<string, unknown>;
 };
 
-const KERNELS = ['BatchMatMul', 'Transpose'] as const;
+/** The wasm kernels replaced: the first two by the addon's, the others by sharing data. */
+const KERNELS = ['BatchMatMul', 'Transpose', 'Identity', 'Cast'] as const;
 
 let addon: NativeAddon | null | undefined;
 let loadError = '';
@@ -141,15 +173,19 @@ export function setNativeKernels(on: boolean): string {
     }
     tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: batchMatMul });
     tf.registerKernel({ kernelName: 'Transpose', backendName: 'wasm', kernelFunc: transpose });
+    tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: identity });
+    tf.registerKernel({ kernelName: 'Cast', backendName: 'wasm', kernelFunc: cast });
     for (const [kernelName, kernelFunc] of [
       [SUM_SQUARES_KERNEL, sumSquares],
       [ADAMW_KERNEL, adamwUpdate],
+      [LAYER_NORM_KERNEL, layerNorm],
+      [LAYER_NORM_GRAD_KERNEL, layerNormGrad],
     ] as const)
       if (!tf.getKernel(kernelName, 'wasm'))
         tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
   }
   tf.env().set(NATIVE_KERNELS_FLAG, true);
-  return `native ${KERNELS.join(', ')} on ${native.info().blas.split(' ')[0]}`;
+  return `native ${KERNELS.slice(0, 2).join(', ')} on ${native.info().blas.split(' ')[0]}`;
 }
 
 export function nativeKernelsOn(): boolean {
@@ -230,6 +266,87 @@ const transpose = ((args: KernelArgs) => {
   );
   return out;
 }) as unknown as tf.KernelFunc;
+
+/** The same data under a second tensor (strings, which live in JavaScript, are copied by wasm's). */
+const identity = ((args: KernelArgs) => {
+  const { inputs, backend } = args;
+  const { x } = inputs;
+  if (x.dtype === 'string') return original('Identity', args);
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}) as unknown as tf.KernelFunc;
+
+/** A cast to the tensor's own dtype shares its data (as `identity`); others convert (wasm's). */
+const cast = ((args: KernelArgs) => {
+  const { inputs, attrs } = args;
+  if (inputs.x.dtype !== attrs.dtype) return original('Cast', args);
+  return (identity as unknown as (a: KernelArgs) => tf.TensorInfo)(args);
+}) as unknown as tf.KernelFunc;
+
+/** LayerNorm forward over the last axis: [y, xhat, rstd] (see native/src/layernorm.c). */
+const layerNorm = ((args: KernelArgs) => {
+  const { inputs, backend, attrs } = args;
+  const { x, gain, bias } = inputs;
+  const d = x.shape[x.shape.length - 1];
+  const rows = size(x.shape) / d;
+  checkFloat32('LayerNorm', [x, gain, bias]);
+  if (
+    gain.shape.length !== 1 ||
+    gain.shape[0] !== d ||
+    bias.shape.length !== 1 ||
+    bias.shape[0] !== d
+  )
+    throw new Error(
+      `LayerNorm: gain and bias must be [${d}], not [${gain.shape}] and [${bias.shape}]`,
+    );
+  const outs = [
+    backend.makeOutput(x.shape, 'float32'),
+    backend.makeOutput(x.shape, 'float32'),
+    backend.makeOutput([...x.shape.slice(0, -1), 1], 'float32'),
+  ];
+  addon!.layerNorm(
+    backend.wasm.HEAPU8.buffer as ArrayBuffer,
+    rows,
+    d,
+    ...([x, gain, bias, ...outs].map((t) => offset(backend, t)) as Sextuple),
+    attrs.epsilon as number,
+  );
+  return outs;
+}) as unknown as tf.KernelFunc;
+
+/** LayerNorm backward: [dx, dgain, dbias] from dy, xhat, rstd and gain. */
+const layerNormGrad = ((args: KernelArgs) => {
+  const { inputs, backend } = args;
+  const { dy, xhat, rstd, gain } = inputs;
+  const d = gain.shape[0];
+  const rows = size(dy.shape) / d;
+  checkFloat32('LayerNormGrad', [dy, xhat, rstd, gain]);
+  if (size(xhat.shape) !== rows * d || size(rstd.shape) !== rows || dy.shape.at(-1) !== d)
+    throw new Error(
+      `LayerNormGrad: dy [${dy.shape}], xhat [${xhat.shape}], rstd [${rstd.shape}] and gain [${gain.shape}] do not match`,
+    );
+  const outs = [
+    backend.makeOutput(dy.shape, 'float32'),
+    backend.makeOutput([d], 'float32'),
+    backend.makeOutput([d], 'float32'),
+  ];
+  addon!.layerNormGrad(
+    backend.wasm.HEAPU8.buffer as ArrayBuffer,
+    rows,
+    d,
+    ...([dy, xhat, rstd, gain, ...outs].map((t) => offset(backend, t)) as Septuple),
+  );
+  return outs;
+}) as unknown as tf.KernelFunc;
+
+type Sextuple = [number, number, number, number, number, number];
+type Septuple = [number, number, number, number, number, number, number];
+
+function checkFloat32(kernel: string, tensors: tf.TensorInfo[]): void {
+  for (const t of tensors)
+    if (t.dtype !== 'float32')
+      throw new Error(`${kernel}: float32 tensors expected, got ${t.dtype}`);
+}
 
 /** sum(x^2) of a float32 tensor, as a scalar. */
 const sumSquares = ((args: KernelArgs) => {
