@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NATIVE_KERNELS_FLAG } from '../core/model/ops';
 import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL } from '../core/model/layer-norm';
@@ -129,7 +130,37 @@ export function nativeAddon(): { addon: NativeAddon | null; reason: string } {
   return { addon, reason: loadError };
 }
 
-/** native/build/<file>, looked for from src/services and from a bundle in out/. */
+/** The addon's file name, as native/binding.gyp builds it. */
+export const ADDON_FILE = 'mot_native.node';
+/** Where a packaged app keeps it: <resources>/native/ (electron-builder.config.js copies it). */
+export const PACKAGED_ADDON_DIR = 'native';
+
+/**
+ * Where the addon may be, in order: native/build/Release/ of a checkout, seen from this file
+ * (src/services, run by tsx) or from a bundle (out/main, or a chunk folder under it); then, in a
+ * packaged app, <resources>/native/, outside the asar since native code cannot be loaded from
+ * inside one: by Electron's `process.resourcesPath` when there is one, else found from the
+ * bundle, which sits at <resources>/app.asar/out/main/.
+ */
+export function addonCandidates(moduleUrl: string, resourcesPath?: string): string[] {
+  const here = path.dirname(fileURLToPath(moduleUrl));
+  const built = ['../..', '../../..'].map((up) =>
+    path.resolve(here, up, 'native', 'build', 'Release', ADDON_FILE),
+  );
+  const asar = path.resolve(here, '..', '..');
+  const packaged = [
+    ...(resourcesPath ? [resourcesPath] : []),
+    ...(asar.endsWith('.asar') ? [path.dirname(asar)] : []),
+  ].map((resources) => path.join(resources, PACKAGED_ADDON_DIR, ADDON_FILE));
+  return [...new Set([...built, ...packaged])];
+}
+
+/** The first candidate that exists (see addonCandidates), or null. */
+export function findAddon(moduleUrl: string, resourcesPath?: string): string | null {
+  return addonCandidates(moduleUrl, resourcesPath).find((file) => existsSync(file)) ?? null;
+}
+
+/** native/build/<file> of a checkout, looked for from src/services and from a bundle in out/. */
 function buildFile(name: string): string | null {
   for (const up of ['../..', '../../..']) {
     const file = fileURLToPath(new URL(`${up}/native/build/${name}`, import.meta.url));
@@ -139,7 +170,7 @@ function buildFile(name: string): string | null {
 }
 
 function addonPath(): string | null {
-  return buildFile('Release/mot_native.node');
+  return findAddon(import.meta.url, (process as { resourcesPath?: string }).resourcesPath);
 }
 
 /** Why scripts/build-native.mjs could not build the addon, as it wrote it down. */
