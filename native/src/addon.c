@@ -8,6 +8,7 @@
  *   sumSquares(heap, x, count) -> sum of x^2 (in double)
  *   adamw(heap, count, p, m, v, g, outP, outM, outV, [b1, a1, b2, a2, stepScale, eps, decay])
  *     m' = b1 m + a1 g,  v' = b2 v + a2 g^2,  p' = decay p - stepScale m' / (sqrt(v') + eps)
+ *   reluGrad(heap, count, dy, y, out)     out = dy where y > 0, else 0 (y = relu(x))
  *   layerNorm(heap, rows, d, x, gain, bias, y, xhat, rstd, eps)
  *   layerNormGrad(heap, rows, d, dy, xhat, rstd, gain, dx, dgain, dbias)   (see layernorm.c)
  *   info() -> { blas, threads }      setThreads(n) */
@@ -247,6 +248,23 @@ static napi_value adamw(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value relu_grad(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  void *data;
+  size_t bytes;
+  int64_t count, off[3];
+  if (!get_args(env, info, 5, argv) ||
+      napi_get_arraybuffer_info(env, argv[0], &data, &bytes) != napi_ok ||
+      !get_i64(env, argv[1], &count) || !get_i64(env, argv[2], &off[0]) ||
+      !get_i64(env, argv[3], &off[1]) || !get_i64(env, argv[4], &off[2]))
+    return fail(env, "reluGrad: expected (heap, count, dy, y, out)");
+  const float *dy = range(data, bytes, off[0], count), *y = range(data, bytes, off[1], count);
+  float *out = range(data, bytes, off[2], count);
+  if (!dy || !y || !out) return fail(env, "reluGrad: a tensor lies outside the heap");
+  for (int64_t i = 0; i < count; i++) out[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+  return NULL;
+}
+
 /* Reads (heap, rows, d, offsets...) into float ranges checked against the heap; `sizes` has one
  * letter per offset: 'n' for rows*d floats, 'r' for rows, 'd' for d. Returns 0 after throwing. */
 static int layer_norm_args(napi_env env, napi_value *argv, const char *name, const char *sizes,
@@ -333,6 +351,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"transpose", NULL, transpose, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sumSquares", NULL, sum_squares, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adamw", NULL, adamw, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"reluGrad", NULL, relu_grad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"layerNorm", NULL, layer_norm, NULL, NULL, NULL, napi_enumerable, NULL},
       {"layerNormGrad", NULL, layer_norm_grad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL},

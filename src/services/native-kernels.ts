@@ -2,8 +2,9 @@
  * Native kernels for tfjs-backend-wasm: the optional addon in native/ (N-API, on the platform's
  * BLAS) computes matMul (2-D and batched, transpose flags folded into sgemm) and transpose
  * directly on the wasm heap, in place of the wasm backend's own kernels, and adds two for AdamW
- * (src/core/train/adamw.ts: the sum of squares, and the whole update in one pass) and two for
- * LayerNorm (src/core/model/layer-norm.ts: forward and backward, one pass each). It also replaces
+ * (src/core/train/adamw.ts: the sum of squares, and the whole update in one pass), two for
+ * LayerNorm (src/core/model/layer-norm.ts: forward and backward, one pass each) and ReLU's
+ * gradient (src/core/model/ops.ts). It also replaces
  * wasm's Identity and same-dtype Cast, which copy the data, by ones that share it: tfjs clones
  * every tensor it saves for the backward pass, so the copies cost a pass over memory each, a
  * dozen [2048, 128] and larger per step. Sharing is safe because no wasm kernel writes into its
@@ -18,7 +19,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NATIVE_KERNELS_FLAG } from '../core/model/ops';
+import { NATIVE_KERNELS_FLAG, RELU_GRAD_KERNEL } from '../core/model/ops';
 import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL } from '../core/model/layer-norm';
 import { ADAMW_KERNEL, SUM_SQUARES_KERNEL } from '../core/train/adamw';
 
@@ -51,6 +52,7 @@ interface NativeAddon {
     outV: number,
     settings: number[],
   ): void;
+  reluGrad(heap: ArrayBuffer, count: number, dy: number, y: number, out: number): void;
   layerNorm(
     heap: ArrayBuffer,
     rows: number,
@@ -211,6 +213,7 @@ export function setNativeKernels(on: boolean): string {
       [ADAMW_KERNEL, adamwUpdate],
       [LAYER_NORM_KERNEL, layerNorm],
       [LAYER_NORM_GRAD_KERNEL, layerNormGrad],
+      [RELU_GRAD_KERNEL, reluGrad],
     ] as const)
       if (!tf.getKernel(kernelName, 'wasm'))
         tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
@@ -312,6 +315,24 @@ const cast = ((args: KernelArgs) => {
   const { inputs, attrs } = args;
   if (inputs.x.dtype !== attrs.dtype) return original('Cast', args);
   return (identity as unknown as (a: KernelArgs) => tf.TensorInfo)(args);
+}) as unknown as tf.KernelFunc;
+
+/** dy where y > 0, else 0: ReLU's gradient given its output y. */
+const reluGrad = ((args: KernelArgs) => {
+  const { inputs, backend } = args;
+  const { dy, y } = inputs;
+  checkFloat32('ReluGrad', [dy, y]);
+  if (dy.shape.join() !== y.shape.join())
+    throw new Error(`ReluGrad: dy [${dy.shape}] and y [${y.shape}] differ`);
+  const out = backend.makeOutput(dy.shape, 'float32');
+  addon!.reluGrad(
+    backend.wasm.HEAPU8.buffer as ArrayBuffer,
+    size(dy.shape),
+    offset(backend, dy),
+    offset(backend, y),
+    offset(backend, out),
+  );
+  return out;
 }) as unknown as tf.KernelFunc;
 
 /** LayerNorm forward over the last axis: [y, xhat, rstd] (see native/src/layernorm.c). */

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { FFN_KINDS } from '../../src/core/config';
 import { LayerNorm } from '../../src/core/model/layer-norm';
-import { fastProducts } from '../../src/core/model/ops';
+import { fastProducts, relu } from '../../src/core/model/ops';
 import { Params } from '../../src/core/model/params';
 import { Rng } from '../../src/core/rng';
 import { AdamW } from '../../src/core/train/adamw';
@@ -129,6 +129,18 @@ describe.skipIf(!addon)('native kernels', () => {
     const { cpu, native } = await onBoth(layerNormAndGrads);
     expect(maxDiff(cpu, native)).toBeLessThan(1e-5);
     expect(maxDiff(cpu.slice(0, 195), values(shape, 6))).toBeGreaterThan(0.1); // it normalised
+  });
+
+  it("ReLU's one-pass native gradient equals tfjs's on cpu (zeros at and below 0)", async () => {
+    const shape = [7, 9];
+    const { cpu, native } = await onBoth(() => {
+      const x = tf.tensor(values(shape, 11), shape).round(); // whole numbers: some exactly 0
+      const dy = tf.tensor(values(shape, 12), shape);
+      const [dx] = tf.grads((a: tf.Tensor) => tf.sum(tf.mul(relu(a), dy)))([x]);
+      return tf.concat([relu(x).flatten(), dx.flatten()]);
+    });
+    expect(maxDiff(cpu, native)).toBe(0); // exactly (tfjs's dy * 0 can be -0, this kernel's 0)
+    expect(cpu.slice(0, 63).filter((v) => v === 0).length).toBeGreaterThan(10);
   });
 
   it('Identity and same-dtype Cast share data; the copy outlives the original; int casts convert', async () => {

@@ -34,10 +34,18 @@ export class CausalSelfAttention {
     const [B, T, d] = x.shape;
     const H = this.heads;
     const headDim = d / H;
-    const qkv = linear(x.reshape([B * T, d]) as tf.Tensor2D, this.qkv as tf.Tensor2D)
-      .reshape([B, T, 3, H, headDim])
-      .transpose([2, 0, 3, 1, 4]); // [3, B, H, T, hd]
-    const [q, k, v] = unstackRows(qkv).map((t) => t.reshape([B * H, T, headDim]) as tf.Tensor3D);
+    // q, k and v each from its own [d, d] column block of the weight: splitting the [d, 3d]
+    // weight copies 3d^2 floats, while splitting the [B*T, 3d] product (and scattering its
+    // gradient back) costs several passes over 3BTd.
+    const rows = x.reshape([B * T, d]) as tf.Tensor2D;
+    const blocks = unstackRows(this.qkv.reshape([d, 3, d]).transpose([1, 0, 2])); // 3 x [d, d]
+    const [q, k, v] = blocks.map(
+      (w) =>
+        linear(rows, w as tf.Tensor2D)
+          .reshape([B, T, H, headDim])
+          .transpose([0, 2, 1, 3])
+          .reshape([B * H, T, headDim]) as tf.Tensor3D, // [N, T, hd]
+    );
     const scores = tf.matMul(q.mul(1 / Math.sqrt(headDim)) as tf.Tensor3D, k, false, true); // [N, T_q, T_k]
     const probs = tf.softmax(scores.add(causalMask(T))); // over keys
     const mixed = tf.matMul(probs, v); // [N, T, hd]
