@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "mot_native",
-      "sources": ["src/addon.c", "src/layernorm.c", "src/transpose.c"],
+      "sources": ["src/addon.c", "src/layernorm.c", "src/softmax.c", "src/transpose.c"],
       "cflags": ["-O3", "-std=c11", "-ffp-contract=off", "-fno-math-errno"],
       "conditions": [
         ["OS=='linux'", {

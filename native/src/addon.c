@@ -9,6 +9,7 @@
  *   adamw(heap, count, p, m, v, g, outP, outM, outV, [b1, a1, b2, a2, stepScale, eps, decay])
  *     m' = b1 m + a1 g,  v' = b2 v + a2 g^2,  p' = decay p - stepScale m' / (sqrt(v') + eps)
  *   reluGrad(heap, count, dy, y, out)     out = dy where y > 0, else 0 (y = relu(x))
+ *   causalSoftmax(heap, batch, t, scores, probs)  softmaxGrad(heap, rows, n, dy, y, dx)  (softmax.c)
  *   layerNorm(heap, rows, d, x, gain, bias, y, xhat, rstd, eps)
  *   layerNormGrad(heap, rows, d, dy, xhat, rstd, gain, dx, dgain, dbias)   (see layernorm.c)
  *   info() -> { blas, threads }      setThreads(n) */
@@ -20,6 +21,7 @@
 #include <string.h>
 
 #include "layernorm.h"
+#include "softmax.h"
 #include "transpose.h"
 
 #if defined(MOT_ACCELERATE)
@@ -270,6 +272,41 @@ static napi_value relu_grad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value causal_softmax_napi(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  void *data;
+  size_t bytes;
+  int64_t batch, t, off[2];
+  if (!get_args(env, info, 5, argv) ||
+      napi_get_arraybuffer_info(env, argv[0], &data, &bytes) != napi_ok ||
+      !get_i64(env, argv[1], &batch) || !get_i64(env, argv[2], &t) || batch < 0 || t < 1 ||
+      !get_i64(env, argv[3], &off[0]) || !get_i64(env, argv[4], &off[1]))
+    return fail(env, "causalSoftmax: expected (heap, batch, t >= 1, scores, probs)");
+  const float *scores = range(data, bytes, off[0], batch * t * t);
+  float *probs = range(data, bytes, off[1], batch * t * t);
+  if (!scores || !probs) return fail(env, "causalSoftmax: a tensor lies outside the heap");
+  causal_softmax(batch, t, scores, probs);
+  return NULL;
+}
+
+static napi_value softmax_grad_napi(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  void *data;
+  size_t bytes;
+  int64_t rows, n, off[3];
+  if (!get_args(env, info, 6, argv) ||
+      napi_get_arraybuffer_info(env, argv[0], &data, &bytes) != napi_ok ||
+      !get_i64(env, argv[1], &rows) || !get_i64(env, argv[2], &n) || rows < 0 || n < 1 ||
+      !get_i64(env, argv[3], &off[0]) || !get_i64(env, argv[4], &off[1]) ||
+      !get_i64(env, argv[5], &off[2]))
+    return fail(env, "softmaxGrad: expected (heap, rows, n >= 1, dy, y, dx)");
+  const float *dy = range(data, bytes, off[0], rows * n), *y = range(data, bytes, off[1], rows * n);
+  float *dx = range(data, bytes, off[2], rows * n);
+  if (!dy || !y || !dx) return fail(env, "softmaxGrad: a tensor lies outside the heap");
+  softmax_grad(rows, n, dy, y, dx);
+  return NULL;
+}
+
 /* Reads (heap, rows, d, offsets...) into float ranges checked against the heap; `sizes` has one
  * letter per offset: 'n' for rows*d floats, 'r' for rows, 'd' for d. Returns 0 after throwing. */
 static int layer_norm_args(napi_env env, napi_value *argv, const char *name, const char *sizes,
@@ -357,6 +394,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sumSquares", NULL, sum_squares, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adamw", NULL, adamw, NULL, NULL, NULL, napi_enumerable, NULL},
       {"reluGrad", NULL, relu_grad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"causalSoftmax", NULL, causal_softmax_napi, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"softmaxGrad", NULL, softmax_grad_napi, NULL, NULL, NULL, napi_enumerable, NULL},
       {"layerNorm", NULL, layer_norm, NULL, NULL, NULL, napi_enumerable, NULL},
       {"layerNormGrad", NULL, layer_norm_grad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL},

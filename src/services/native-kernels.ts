@@ -3,8 +3,9 @@
  * BLAS) computes matMul (2-D and batched, transpose flags folded into sgemm) and transpose
  * directly on the wasm heap, in place of the wasm backend's own kernels, and adds two for AdamW
  * (src/core/train/adamw.ts: the sum of squares, and the whole update in one pass), two for
- * LayerNorm (src/core/model/layer-norm.ts: forward and backward, one pass each) and ReLU's
- * gradient (src/core/model/ops.ts). It also replaces
+ * LayerNorm (src/core/model/layer-norm.ts: forward and backward, one pass each), two for
+ * attention's causal softmax and its gradient (src/core/model/attention.ts) and ReLU's gradient
+ * (src/core/model/ops.ts). It also replaces
  * wasm's Identity and same-dtype Cast, which copy the data, by ones that share it: tfjs clones
  * every tensor it saves for the backward pass, so the copies cost a pass over memory each, a
  * dozen [2048, 128] and larger per step. Sharing is safe because no wasm kernel writes into its
@@ -20,6 +21,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NATIVE_KERNELS_FLAG, RELU_GRAD_KERNEL } from '../core/model/ops';
+import { CAUSAL_SOFTMAX_KERNEL, SOFTMAX_GRAD_KERNEL } from '../core/model/attention';
 import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL } from '../core/model/layer-norm';
 import { ADAMW_KERNEL, SUM_SQUARES_KERNEL } from '../core/train/adamw';
 
@@ -53,6 +55,8 @@ interface NativeAddon {
     settings: number[],
   ): void;
   reluGrad(heap: ArrayBuffer, count: number, dy: number, y: number, out: number): void;
+  causalSoftmax(heap: ArrayBuffer, batch: number, t: number, scores: number, probs: number): void;
+  softmaxGrad(heap: ArrayBuffer, rows: number, n: number, dy: number, y: number, dx: number): void;
   layerNorm(
     heap: ArrayBuffer,
     rows: number,
@@ -214,6 +218,8 @@ export function setNativeKernels(on: boolean): string {
       [LAYER_NORM_KERNEL, layerNorm],
       [LAYER_NORM_GRAD_KERNEL, layerNormGrad],
       [RELU_GRAD_KERNEL, reluGrad],
+      [CAUSAL_SOFTMAX_KERNEL, causalSoftmax],
+      [SOFTMAX_GRAD_KERNEL, softmaxGrad],
     ] as const)
       if (!tf.getKernel(kernelName, 'wasm'))
         tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
@@ -328,6 +334,40 @@ const reluGrad = ((args: KernelArgs) => {
   addon!.reluGrad(
     backend.wasm.HEAPU8.buffer as ArrayBuffer,
     size(dy.shape),
+    offset(backend, dy),
+    offset(backend, y),
+    offset(backend, out),
+  );
+  return out;
+}) as unknown as tf.KernelFunc;
+
+/** Softmax over keys 0..q of each query row q of x [N, T, T], 0 after (the causal mask). */
+const causalSoftmax = ((args: KernelArgs) => {
+  const { inputs, backend } = args;
+  const { x } = inputs;
+  checkFloat32('CausalSoftmax', [x]);
+  const [batch, t, keys] = x.shape;
+  if (x.shape.length !== 3 || t !== keys)
+    throw new Error(`CausalSoftmax: scores must be [N, T, T], not [${x.shape}]`);
+  const out = backend.makeOutput(x.shape, 'float32');
+  const heap = backend.wasm.HEAPU8.buffer as ArrayBuffer;
+  addon!.causalSoftmax(heap, batch, t, offset(backend, x), offset(backend, out));
+  return out;
+}) as unknown as tf.KernelFunc;
+
+/** Softmax's gradient over the last axis: y * (dy - sum(dy * y)). */
+const softmaxGrad = ((args: KernelArgs) => {
+  const { inputs, backend } = args;
+  const { dy, y } = inputs;
+  checkFloat32('SoftmaxGrad', [dy, y]);
+  if (dy.shape.join() !== y.shape.join() || y.shape.length === 0)
+    throw new Error(`SoftmaxGrad: dy [${dy.shape}] and y [${y.shape}] differ`);
+  const n = y.shape[y.shape.length - 1];
+  const out = backend.makeOutput(y.shape, 'float32');
+  addon!.softmaxGrad(
+    backend.wasm.HEAPU8.buffer as ArrayBuffer,
+    size(y.shape) / n,
+    n,
     offset(backend, dy),
     offset(backend, y),
     offset(backend, out),

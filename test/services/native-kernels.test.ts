@@ -6,8 +6,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { FFN_KINDS } from '../../src/core/config';
+import { CAUSAL_SOFTMAX_KERNEL, SOFTMAX_GRAD_KERNEL } from '../../src/core/model/attention';
 import { LayerNorm } from '../../src/core/model/layer-norm';
-import { fastProducts, relu } from '../../src/core/model/ops';
+import { fastProducts, nativeKernels, relu } from '../../src/core/model/ops';
 import { Params } from '../../src/core/model/params';
 import { Rng } from '../../src/core/rng';
 import { AdamW } from '../../src/core/train/adamw';
@@ -141,6 +142,31 @@ describe.skipIf(!addon)('native kernels', () => {
     });
     expect(maxDiff(cpu, native)).toBe(0); // exactly (tfjs's dy * 0 can be -0, this kernel's 0)
     expect(cpu.slice(0, 63).filter((v) => v === 0).length).toBeGreaterThan(10);
+  });
+
+  it("attention's causal softmax equals softmax(x + mask) on cpu, values and gradients", async () => {
+    const [n, t] = [3, 9];
+    const { cpu, native } = await onBoth(() => {
+      const x = tf.tensor3d(values([n, t, t], 13), [n, t, t]).mul(3);
+      const dy = tf.tensor3d(values([n, t, t], 14), [n, t, t]);
+      const mask = tf.tensor2d(
+        Array.from({ length: t * t }, (_, i) => (i % t > Math.floor(i / t) ? -1e9 : 0)),
+        [t, t],
+      );
+      const softmax = (a: tf.Tensor) =>
+        nativeKernels()
+          ? (tf.engine().runKernel(CAUSAL_SOFTMAX_KERNEL, { x: a }) as tf.Tensor)
+          : tf.softmax(a.add(mask));
+      const probs = softmax(x);
+      // The gradient: the native kernel on native, tfjs's softmax gradient on cpu.
+      const dx = nativeKernels()
+        ? (tf.engine().runKernel(SOFTMAX_GRAD_KERNEL, { dy, y: probs }) as tf.Tensor)
+        : tf.grads((a: tf.Tensor) => tf.sum(tf.mul(softmax(a), dy)))([x])[0];
+      return tf.concat([probs.flatten(), dx.flatten()]);
+    });
+    expect(maxDiff(cpu, native)).toBeLessThan(1e-6);
+    expect(cpu[1]).toBe(0); // row 0 sees key 0 only
+    expect(cpu[0]).toBe(1);
   });
 
   it('Identity and same-dtype Cast share data; the copy outlives the original; int casts convert', async () => {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { channelMatMul, fastProducts, linear, unstackRows } from './ops';
+import { channelMatMul, customOp, fastProducts, linear, nativeKernels, unstackRows } from './ops';
 import type { Params } from './params';
 
 /**
@@ -39,6 +39,8 @@ export class CausalSelfAttention {
     // gradient back) costs several passes over 3BTd.
     const rows = x.reshape([B * T, d]) as tf.Tensor2D;
     const blocks = unstackRows(this.qkv.reshape([d, 3, d]).transpose([1, 0, 2])); // 3 x [d, d]
+    // The 1/sqrt(hd) of the scores on q's weights: d^2 multiplies instead of B*T*d.
+    blocks[0] = blocks[0].mul(1 / Math.sqrt(headDim));
     const [q, k, v] = blocks.map(
       (w) =>
         linear(rows, w as tf.Tensor2D)
@@ -46,8 +48,9 @@ export class CausalSelfAttention {
           .transpose([0, 2, 1, 3])
           .reshape([B * H, T, headDim]) as tf.Tensor3D, // [N, T, hd]
     );
-    const scores = tf.matMul(q.mul(1 / Math.sqrt(headDim)) as tf.Tensor3D, k, false, true); // [N, T_q, T_k]
-    const probs = tf.softmax(scores.add(causalMask(T))); // over keys
+    const scores = tf.matMul(q, k, false, true) as tf.Tensor3D; // [N, T_q, T_k]
+    // Over keys; the native kernel masks as it goes (one pass each way, no mask to add).
+    const probs = nativeKernels() ? causalSoftmax(scores) : tf.softmax(scores.add(causalMask(T)));
     const mixed = tf.matMul(probs, v); // [N, T, hd]
     const merged = mixed
       .reshape([B, H, T, headDim])
@@ -87,6 +90,25 @@ export class CausalSelfAttention {
     return linear(merged as tf.Tensor2D, this.out as tf.Tensor2D).reshape([B, T, d]) as tf.Tensor3D;
   }
 }
+
+/**
+ * Kernels the native addon adds to the wasm backend. CAUSAL_SOFTMAX_KERNEL: input x [N, T, T]
+ * (query, key); output the softmax over keys 0..q of each row q, 0 for the later keys (what
+ * softmax(x + causalMask) gives). SOFTMAX_GRAD_KERNEL: inputs dy, y (= softmax over the last
+ * axis); output y * (dy - sum(dy * y)) per row.
+ */
+export const CAUSAL_SOFTMAX_KERNEL = 'MotCausalSoftmax';
+export const SOFTMAX_GRAD_KERNEL = 'MotSoftmaxGrad';
+
+const causalSoftmax = customOp(([scores], save) => {
+  const engine = tf.engine();
+  const probs = engine.runKernel(CAUSAL_SOFTMAX_KERNEL, { x: scores }) as tf.Tensor3D;
+  save([probs]);
+  return {
+    value: probs,
+    gradFunc: (dy, [p]) => engine.runKernel(SOFTMAX_GRAD_KERNEL, { dy, y: p }) as tf.Tensor,
+  };
+}) as (scores: tf.Tensor3D) => tf.Tensor3D;
 
 /**
  * [T, T] with 0 where key <= query and -1e9 above the diagonal (the future). The values are
