@@ -38,9 +38,9 @@ export class CausalSelfAttention {
     // weight copies 3d^2 floats, while splitting the [B*T, 3d] product (and scattering its
     // gradient back) costs several passes over 3BTd.
     const rows = x.reshape([B * T, d]) as tf.Tensor2D;
-    const blocks = unstackRows(this.qkv.reshape([d, 3, d]).transpose([1, 0, 2])); // 3 x [d, d]
-    // The 1/sqrt(hd) of the scores on q's weights: d^2 multiplies instead of B*T*d.
-    blocks[0] = blocks[0].mul(1 / Math.sqrt(headDim));
+    // The 1/sqrt(hd) of the scores goes on q's weights: d^2 multiplies instead of B*T*d.
+    const scale = tf.tensor3d([1 / Math.sqrt(headDim), 1, 1], [3, 1, 1]);
+    const blocks = unstackRows(this.qkv.reshape([d, 3, d]).transpose([1, 0, 2]).mul(scale)); // 3 x [d, d]
     const [q, k, v] = blocks.map(
       (w) =>
         linear(rows, w as tf.Tensor2D)
