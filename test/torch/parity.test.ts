@@ -27,17 +27,17 @@ import {
 } from './helpers';
 
 describe.skipIf(skipReason !== '')('torch and tfjs-wasm train the same model', () => {
-  const models: [string, PartialRunConfig['model']][] = [
+  const architectures: [string, PartialRunConfig['model']][] = [
     ['dense', { ffn: 'dense' }],
     ['mot', { ffn: 'mot' }],
     ['moe', { ffn: 'moe' }], // token choice, top-1, with drops
     ['expert-choice moe', { ffn: 'moe', moe: { router: 'expert-choice' } }],
   ];
-  for (const [label, model] of models) {
+  for (const [label, architecture] of architectures) {
     it(`${label}: per-step train losses within 2e-3, checkpoints evaluate alike in both engines`, async () => {
       const store = await openStore();
-      const wasm = await createRun(store, smallConfig({ model, backend: 'wasm' }));
-      const torch = await createRun(store, smallConfig({ model, backend: 'torch' }));
+      const wasm = await createRun(store, smallConfig({ model: architecture, backend: 'wasm' }));
+      const torch = await createRun(store, smallConfig({ model: architecture, backend: 'torch' }));
       await train(store, wasm);
       await train(store, torch);
 
