@@ -29,7 +29,7 @@ async function train(
   steps: number,
 ): Promise<TrainRecord[]> {
   const data = tinyData();
-  const probe = new Trainer(config, data);
+  const trainer = new Trainer(config, data);
   const pool =
     workers > 1
       ? await WorkerPool.open({
@@ -37,14 +37,13 @@ async function train(
           model: config.model,
           vocabSize: data.tokenizer.vocabSize,
           seed: config.train.seed,
-          params: probe.model.params.variables,
+          params: trainer.model.params.variables,
           backend: 'wasm',
           native: nativeKernels(),
         })
       : undefined;
-  probe.dispose();
   if (pool) pools.push(pool);
-  const trainer = new Trainer(config, data, undefined, { peers: pool });
+  trainer.useWorkers(pool);
   const records: TrainRecord[] = [];
   for (let i = 0; i < steps; i++)
     records.push(pool ? await trainer.parallelStep(pool) : trainer.trainStep());

@@ -59,16 +59,9 @@ export interface TrainSummary {
   completed: boolean;
 }
 
-export interface TrainerOptions {
-  /** The other replicas of a data-parallel run (W - 1 of them); none: one worker. */
-  peers?: GradientPeers;
-}
-
 export class Trainer {
   readonly model: Gpt;
-  /** Data-parallel workers, this trainer's own replica included. */
-  readonly workers: number;
-  private readonly peers: GradientPeers | undefined;
+  private peers: GradientPeers | undefined;
   readonly optimizer: AdamW;
   private readonly sampler: Rng;
   private readonly validationWindows: Int32Array; // [evalWindows, T+1]
@@ -82,11 +75,8 @@ export class Trainer {
     readonly config: RunConfig,
     readonly data: PreparedData,
     restore?: TrainerCheckpoint,
-    options: TrainerOptions = {},
   ) {
     const { model: m, train: t } = config;
-    this.peers = options.peers && options.peers.count > 0 ? options.peers : undefined;
-    this.workers = (this.peers?.count ?? 0) + 1;
     this.model = new Gpt(m, data.tokenizer.vocabSize, t.seed);
     this.optimizer = new AdamW(this.model.params.variables, t);
     this.sampler = new Rng(t.seed ^ 0x5eed5eed);
@@ -103,6 +93,20 @@ export class Trainer {
       lastValidationLoss: null,
     };
     if (restore) this.restore(restore);
+    this.useWorkers(undefined);
+  }
+
+  /** Data-parallel workers, this trainer's own replica included. */
+  get workers(): number {
+    return (this.peers?.count ?? 0) + 1;
+  }
+
+  /**
+   * Trains the next steps with these peers (W - 1 replicas, see data-parallel.ts); undefined:
+   * alone. Their model must be this one's (same config and vocabulary).
+   */
+  useWorkers(peers: GradientPeers | undefined): void {
+    this.peers = peers && peers.count > 0 ? peers : undefined;
     // Recorded only past one, so one-worker checkpoints stay as they were.
     if (this.workers > 1) this.state.workers = this.workers;
     else delete this.state.workers;
