@@ -57,7 +57,7 @@ const COMMANDS: Record<string, { run(argv: string[]): Promise<void>; usage: stri
   bench: {
     run: benchCommand,
     usage:
-      'bench [--backend B ...] [--kind dense|mot|moe ...] [--steps N] [--native on|off|both] [--profile]  (B: wasm, cpu, tensorflow, torch, ...)',
+      'bench [--backend B ...] [--kind dense|mot|moe ...] [--steps N] [--native on|off|both] [--workers 1,2] [--profile]  (B: wasm, cpu, tensorflow, torch, ...)',
   },
   export: {
     run: exportCommand,
