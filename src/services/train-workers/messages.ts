@@ -32,6 +32,7 @@ export type ToWorker =
 
 /** Worker -> coordinator. */
 export type FromWorker =
-  | { type: 'ready' }
+  /** Built its replica; `native`: whether the native kernels serve its wasm backend. */
+  | { type: 'ready'; native: boolean; detail: string }
   | { type: 'gradients'; losses: SliceLosses }
   | { type: 'failed'; message: string };

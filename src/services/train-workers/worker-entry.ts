@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Gpt } from '../../core/model/gpt';
+import { nativeKernels } from '../../core/model/ops';
 import { disposeSlice, disposeStats, sliceGradients } from '../../core/train/slice-gradients';
 import { selectBackend } from '../backends';
 import type { FromWorker, ToWorker, WorkerSetup } from './messages';
@@ -17,8 +18,10 @@ const port = parentPort!;
 const setup = workerData as WorkerSetup;
 const send = (message: FromWorker) => port.postMessage(message);
 
+let backendDetail = '';
+
 async function start(): Promise<(message: ToWorker) => void> {
-  await selectBackend(setup.backend, { native: setup.native });
+  backendDetail = (await selectBackend(setup.backend, { native: setup.native })).detail;
   const model = new Gpt(setup.model, setup.vocabSize, setup.seed);
   const layout = layoutOf(model.params.variables);
   const mismatch = layoutMismatch(setup.layout, layout);
@@ -71,7 +74,7 @@ start().then(
         fail(error);
       }
     });
-    send({ type: 'ready' });
+    send({ type: 'ready', native: nativeKernels(), detail: backendDetail });
   },
   (error: unknown) => fail(error),
 );

@@ -77,7 +77,14 @@ export class WorkerPool implements GradientPeers {
       return new Worker(runnable(entry), { workerData: setup });
     });
     try {
-      await Promise.all(workers.map((worker, i) => firstAnswer(worker, i + 1)));
+      const answers = await Promise.all(workers.map((worker, i) => firstAnswer(worker, i + 1)));
+      answers.forEach((ready, i) => {
+        // A replica on slower kernels would hold every step back, so say so instead.
+        if (ready.native !== options.native)
+          throw new Error(
+            `worker ${i + 1} runs ${ready.detail}, but the coordinator has native kernels ${options.native ? 'on' : 'off'}`,
+          );
+      });
     } catch (error) {
       await Promise.all(workers.map((worker) => worker.terminate()));
       throw error;
@@ -169,11 +176,14 @@ function runnable(entry: URL): URL {
 }
 
 /** Resolves at the worker's `ready`; rejects with its failure or crash. */
-function firstAnswer(worker: Worker, index: number): Promise<void> {
+function firstAnswer(
+  worker: Worker,
+  index: number,
+): Promise<Extract<FromWorker, { type: 'ready' }>> {
   return new Promise((resolve, reject) => {
     const onMessage = (message: FromWorker) => {
       cleanup();
-      if (message.type === 'ready') resolve();
+      if (message.type === 'ready') resolve(message);
       else if (message.type === 'failed')
         reject(new Error(`worker ${index} could not start: ${message.message}`));
     };
