@@ -284,7 +284,8 @@ function crossFieldProblems(c: RunConfig): { path: string; message: string }[] {
     if (c.backend === 'torch')
       out.push({
         path: 'train.workers',
-        message: 'worker threads are the tfjs engine\'s; torch splits the batch with train.processes',
+        message:
+          "worker threads are the tfjs engine's; torch splits the batch with train.processes",
       });
     else if (c.backend === 'webgpu' || c.backend === 'tensorflow')
       out.push({

@@ -114,7 +114,12 @@ export async function* runBenchmark(options: BenchOptions = {}): AsyncGenerator<
         }
         const config = benchConfig(kind);
         data ??= loadRunData(config);
-        yield await benchOne(config, data, { backend, detail, nativeOn, workers, steps, warmup }, options);
+        yield await benchOne(
+          config,
+          data,
+          { backend, detail, nativeOn, workers, steps, warmup },
+          options,
+        );
       }
     }
   }

@@ -97,7 +97,10 @@ describe('a run with worker threads', () => {
     expect(log).toContain('2 worker thread(s), 4 rows each (train.workers)');
     expect(log).toContain(`resume from step ${stoppedAt}`);
     const checkpoint = JSON.parse(
-      readFileSync(join(dataDir, 'runs', runId, 'checkpoints', 'step-00000040', 'meta.json'), 'utf8'),
+      readFileSync(
+        join(dataDir, 'runs', runId, 'checkpoints', 'step-00000040', 'meta.json'),
+        'utf8',
+      ),
     ) as { meta: { state: { workers?: number } } };
     expect(checkpoint.meta.state.workers).toBe(2);
   });

@@ -54,16 +54,19 @@ async function train(
 }
 
 describe('data-parallel worker threads', () => {
-  it.each(['dense', 'mot'] as const)('%s: 2 workers train the losses of 1 within 1e-4', async (ffn) => {
-    const config = tinyConfig(ffn, { train: { steps: 12 } });
-    const one = await train(config, 1, 12);
-    const two = await train(config, 2, 12);
-    const gaps = one.map((r, i) => Math.abs(r.loss - two[i].loss));
-    console.log(ffn, 'largest |loss(W=1) - loss(W=2)| over 12 steps', Math.max(...gaps));
-    for (const gap of gaps) expect(gap).toBeLessThan(1e-4);
-    // The runs moved: a step that did nothing would pass the comparison too.
-    expect(one[11].loss).toBeLessThan(one[0].loss - 0.3);
-  });
+  it.each(['dense', 'mot'] as const)(
+    '%s: 2 workers train the losses of 1 within 1e-4',
+    async (ffn) => {
+      const config = tinyConfig(ffn, { train: { steps: 12 } });
+      const one = await train(config, 1, 12);
+      const two = await train(config, 2, 12);
+      const gaps = one.map((r, i) => Math.abs(r.loss - two[i].loss));
+      console.log(ffn, 'largest |loss(W=1) - loss(W=2)| over 12 steps', Math.max(...gaps));
+      for (const gap of gaps) expect(gap).toBeLessThan(1e-4);
+      // The runs moved: a step that did nothing would pass the comparison too.
+      expect(one[11].loss).toBeLessThan(one[0].loss - 0.3);
+    },
+  );
 
   it('moe: capacity is per worker; with room for every token and no balance loss, 2 workers train the losses of 1', async () => {
     // capacityFactor = E: an expert may take every token of its batch, so none is dropped and
@@ -140,8 +143,12 @@ describe('the worker count of a run', () => {
 
   it('auto: the cores shared among the concurrent runs, rounded down to whole MoT groups', () => {
     expect(workerCount(auto('dense'), { backend: 'wasm', cores: 2 }).workers).toBe(2);
-    expect(workerCount(auto('dense'), { backend: 'wasm', cores: 4, concurrentRuns: 2 }).workers).toBe(2);
-    expect(workerCount(auto('dense'), { backend: 'wasm', cores: 2, concurrentRuns: 3 }).workers).toBe(1);
+    expect(
+      workerCount(auto('dense'), { backend: 'wasm', cores: 4, concurrentRuns: 2 }).workers,
+    ).toBe(2);
+    expect(
+      workerCount(auto('dense'), { backend: 'wasm', cores: 2, concurrentRuns: 3 }).workers,
+    ).toBe(1);
     // 8 rows, g 4: 3 workers would split the batch unevenly, 4 would split the groups.
     expect(workerCount(auto('mot'), { backend: 'wasm', cores: 16 })).toEqual({
       workers: 2,
@@ -150,7 +157,7 @@ describe('the worker count of a run', () => {
     expect(workerCount(auto('dense'), { backend: 'tensorflow', cores: 8 }).workers).toBe(1);
   });
 
-  it('a resume keeps the count its checkpoint recorded; an explicit count is the config\'s', () => {
+  it("a resume keeps the count its checkpoint recorded; an explicit count is the config's", () => {
     const resumed = { backend: 'wasm' as const, cores: 8, resuming: true };
     expect(workerCount(auto('dense'), { ...resumed, recorded: 2 }).workers).toBe(2);
     expect(workerCount(auto('dense'), resumed).workers).toBe(1); // written before workers existed

@@ -144,7 +144,8 @@ function buildConfig(values: {
   if (values.workers !== undefined)
     overrides.train = {
       ...(overrides.train as object),
-      workers: values.workers === 'auto' ? 'auto' : numberFlag(values.workers, 'workers', 1, 1, 256),
+      workers:
+        values.workers === 'auto' ? 'auto' : numberFlag(values.workers, 'workers', 1, 1, 256),
     };
   if (values.name !== undefined) overrides.name = values.name;
   const merged = resolveConfig(base, fromFile);

@@ -208,7 +208,12 @@ export class Trainer {
       disposeStats(own.layers);
       throw error;
     }
-    const grads = averageGradients(own.grads, others.sum, this.model.params.variables, this.workers);
+    const grads = averageGradients(
+      own.grads,
+      others.sum,
+      this.model.params.variables,
+      this.workers,
+    );
     const learningRate = learningRateAt(this.state.step, t);
     const gradNorm = this.optimizer.apply(grads, learningRate);
     const ownLosses = {

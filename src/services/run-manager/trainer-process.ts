@@ -77,7 +77,9 @@ function handle(message: ParentMessage): void {
  * train-worker.js beside this entry; in the checkout the TypeScript source (the pool's default).
  */
 function workerEntry(): URL | undefined {
-  return import.meta.url.endsWith('.js') ? new URL('./train-worker.js', import.meta.url) : undefined;
+  return import.meta.url.endsWith('.js')
+    ? new URL('./train-worker.js', import.meta.url)
+    : undefined;
 }
 
 async function train(

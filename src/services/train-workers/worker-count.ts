@@ -47,8 +47,7 @@ export function workerCount(config: RunConfig, context: WorkerCountContext): Wor
       workers: context.recorded ?? 1,
       reason: 'auto, as the checkpoint being resumed recorded',
     };
-  if (!threadable)
-    return { workers: 1, reason: `auto: ${context.backend} uses its own threads` };
+  if (!threadable) return { workers: 1, reason: `auto: ${context.backend} uses its own threads` };
   const cores = Math.max(1, context.cores ?? availableParallelism());
   const runs = Math.max(1, context.concurrentRuns ?? 1);
   const budget = Math.max(1, Math.floor(cores / runs));

@@ -126,9 +126,12 @@ export class WorkerPool implements GradientPeers {
   private watch(worker: Worker, i: number): void {
     worker.on('message', (message: FromWorker) => {
       if (message.type === 'gradients') this.answer(i, message.losses);
-      else if (message.type === 'failed') this.fail(new Error(`worker ${i + 1}: ${message.message}`));
+      else if (message.type === 'failed')
+        this.fail(new Error(`worker ${i + 1}: ${message.message}`));
     });
-    worker.on('error', (error) => this.fail(new Error(`worker ${i + 1} crashed: ${error.message}`)));
+    worker.on('error', (error) =>
+      this.fail(new Error(`worker ${i + 1} crashed: ${error.message}`)),
+    );
     worker.on('exit', (code) => {
       if (!this.closing) this.fail(new Error(`worker ${i + 1} exited (code ${code})`));
     });
