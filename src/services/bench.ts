@@ -20,6 +20,7 @@ import { describeRejections, describeTorchPython, findTorchPython } from './engi
 import { torchEngineDir } from './engines/torch-launcher';
 import { prepareTorchRun } from './engines/torch-prepare';
 import { loadRunData } from './run-data';
+import { threadCpuMs } from './train-workers/thread-cpu';
 import { WorkerPool } from './train-workers/worker-pool';
 
 export interface BenchOptions {
@@ -62,6 +63,14 @@ export type BenchResult =
        * clock counts their turns too; this does not. With worker threads it is every thread's.
        */
       cpuMsPerStep: number;
+      /**
+       * Mean CPU ms per step of each thread (this process's main thread, then each worker;
+       * Linux only): on a machine other work keeps busy, the busiest thread's is what a step
+       * would take with a core per thread.
+       */
+      threadCpuMsPerStep?: number[];
+      /** Tokens/s at the busiest thread's CPU time per step (see threadCpuMsPerStep). */
+      busiestThreadTokensPerSecond?: number;
       tokensPerSecond: number;
       /** Achieved training FLOP/s (3x forward, MoT mixing included), in 1e9 per second. */
       gflopsPerSecond: number;
@@ -160,7 +169,9 @@ async function benchOne(
     }
     const stepMs: number[] = [];
     const cpuMs: number[] = [];
+    let threadsAtStart: (number | null)[] = [];
     for (let i = 0; i < warmup + steps; i++) {
+      if (i === warmup) threadsAtStart = [threadCpuMs(), ...(pool?.workerCpuMs ?? [])];
       const cpu = process.cpuUsage();
       const record = pool ? await trainer.parallelStep(pool) : trainer.trainStep();
       if (i >= warmup) {
@@ -172,6 +183,12 @@ async function benchOne(
     const tokensPerStep = config.train.batchSize * config.model.contextLength;
     const perToken = flopsPerToken(config.model, data.tokenizer.vocabSize).train;
     const tokensPerSecond = (tokensPerStep * 1000) / msPerStep;
+    const threadsAtEnd = [threadCpuMs(), ...(pool?.workerCpuMs ?? [])];
+    const perThread = threadsAtEnd.map((end, i) => {
+      const start = threadsAtStart[i];
+      return end === null || start === null ? null : (end - start) / steps;
+    });
+    const threadCpuMsPerStep = perThread.every((ms) => ms !== null) ? perThread : undefined;
     // The profile times this thread's kernels, so it is taken of one worker.
     const profile = options.profile && !pool ? await profileSteps(trainer) : undefined;
     return {
@@ -183,6 +200,10 @@ async function benchOne(
       workers,
       msPerStep,
       cpuMsPerStep: median(cpuMs),
+      ...(threadCpuMsPerStep && {
+        threadCpuMsPerStep,
+        busiestThreadTokensPerSecond: (tokensPerStep * 1000) / Math.max(...threadCpuMsPerStep),
+      }),
       tokensPerSecond,
       gflopsPerSecond: (tokensPerSecond * perToken) / 1e9,
       flopsPerToken: perToken,

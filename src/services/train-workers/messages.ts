@@ -34,5 +34,6 @@ export type ToWorker =
 export type FromWorker =
   /** Built its replica; `native`: whether the native kernels serve its wasm backend. */
   | { type: 'ready'; native: boolean; detail: string }
-  | { type: 'gradients'; losses: SliceLosses }
+  /** `cpuMs`: this thread's CPU time so far (thread-cpu.ts; null where unknown). */
+  | { type: 'gradients'; losses: SliceLosses; cpuMs: number | null }
   | { type: 'failed'; message: string };

@@ -13,6 +13,7 @@ import { disposeSlice, disposeStats, sliceGradients } from '../../core/train/sli
 import { selectBackend } from '../backends';
 import type { FromWorker, ToWorker, WorkerSetup } from './messages';
 import { layoutMismatch, layoutOf } from './parameter-layout';
+import { threadCpuMs } from './thread-cpu';
 
 const port = parentPort!;
 const setup = workerData as WorkerSetup;
@@ -48,7 +49,7 @@ async function start(): Promise<(message: ToWorker) => void> {
     };
     disposeStats(slice.layers);
     disposeSlice(slice);
-    send({ type: 'gradients', losses });
+    send({ type: 'gradients', losses, cpuMs: threadCpuMs() });
   };
 }
 

@@ -40,6 +40,8 @@ export class WorkerPool implements GradientPeers {
   private readonly slabs: Float32Array[];
   private readonly sum: Float32Array;
   private pending: Pending | null = null;
+  /** Each worker thread's CPU time as of its last answer (null where the OS does not say). */
+  readonly workerCpuMs: (number | null)[];
   private broken: Error | null = null;
   private closing = false;
 
@@ -52,6 +54,7 @@ export class WorkerPool implements GradientPeers {
     this.weights = new Float32Array(weights);
     this.slabs = slabs.map((slab) => new Float32Array(slab));
     this.sum = workers.length === 1 ? this.slabs[0] : new Float32Array(layout.total);
+    this.workerCpuMs = workers.map(() => null);
     workers.forEach((worker, i) => this.watch(worker, i));
   }
 
@@ -125,7 +128,10 @@ export class WorkerPool implements GradientPeers {
 
   private watch(worker: Worker, i: number): void {
     worker.on('message', (message: FromWorker) => {
-      if (message.type === 'gradients') this.answer(i, message.losses);
+      if (message.type === 'gradients') {
+        this.workerCpuMs[i] = message.cpuMs;
+        this.answer(i, message.losses);
+      }
       else if (message.type === 'failed')
         this.fail(new Error(`worker ${i + 1}: ${message.message}`));
     });
