@@ -131,8 +131,7 @@ export class WorkerPool implements GradientPeers {
       if (message.type === 'gradients') {
         this.workerCpuMs[i] = message.cpuMs;
         this.answer(i, message.losses);
-      }
-      else if (message.type === 'failed')
+      } else if (message.type === 'failed')
         this.fail(new Error(`worker ${i + 1}: ${message.message}`));
     });
     worker.on('error', (error) =>
