@@ -25,10 +25,11 @@ export interface WorkerSetup {
   gradients: SharedArrayBuffer;
 }
 
-/** Coordinator -> worker. */
-export type ToWorker =
-  /** Load the weights, train `rows` windows of `width` ids, write the gradient, answer. */
-  { type: 'step'; windows: Int32Array; rows: number; width: number } | { type: 'close' };
+/**
+ * Coordinator -> worker: load the weights, train `rows` windows of `width` ids, write the
+ * gradient, answer. (The coordinator ends a worker with `terminate()`: it holds nothing to save.)
+ */
+export type ToWorker = { type: 'step'; windows: Int32Array; rows: number; width: number };
 
 /** Worker -> coordinator. */
 export type FromWorker =

@@ -30,11 +30,6 @@ async function start(): Promise<(message: ToWorker) => void> {
   const weights = new Float32Array(setup.weights);
   const gradients = new Float32Array(setup.gradients);
   return (message) => {
-    if (message.type === 'close') {
-      model.dispose();
-      port.close();
-      return;
-    }
     loadWeights(model, layout.offsets, weights);
     const slice = sliceGradients(model, message.windows, message.rows, message.width);
     let i = 0;
