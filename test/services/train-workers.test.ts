@@ -3,6 +3,7 @@
  * function as W = 1 for dense and MoT (the mean of the slice gradients is the batch gradient),
  * a MoT group is never split, and a sparse MoE's capacity is per worker.
  */
+import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/config';
 import { nativeKernels } from '../../src/core/model/ops';
@@ -46,8 +47,11 @@ async function train(
   if (pool) pools.push(pool);
   trainer.useWorkers(pool);
   const records: TrainRecord[] = [];
+  const tensors = tf.memory().numTensors;
   for (let i = 0; i < steps; i++)
     records.push(pool ? await trainer.parallelStep(pool) : trainer.trainStep());
+  // Every step frees what it made: slices, averaged gradients, layer stats.
+  expect(tf.memory().numTensors).toBe(tensors);
   trainer.dispose();
   await pool?.close();
   return records;

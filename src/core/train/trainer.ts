@@ -197,9 +197,10 @@ export class Trainer {
     const { model: m, train: t } = this.config;
     const started = performance.now();
     const width = m.contextLength + 1;
-    const slices = splitRows(this.sampleBatch(), t.batchSize, width, this.workers);
+    const workers = peers.count + 1;
+    const slices = splitRows(this.sampleBatch(), t.batchSize, width, workers);
     const pending = peers.gradients(this.model.params.variables, slices.slice(1), width);
-    const own = sliceGradients(this.model, slices[0], t.batchSize / this.workers, width);
+    const own = sliceGradients(this.model, slices[0], t.batchSize / workers, width);
     let others;
     try {
       others = await pending;
@@ -208,12 +209,7 @@ export class Trainer {
       disposeStats(own.layers);
       throw error;
     }
-    const grads = averageGradients(
-      own.grads,
-      others.sum,
-      this.model.params.variables,
-      this.workers,
-    );
+    const grads = averageGradients(own.grads, others.sum, this.model.params.variables, workers);
     const learningRate = learningRateAt(this.state.step, t);
     const gradNorm = this.optimizer.apply(grads, learningRate);
     const ownLosses = {
