@@ -21,6 +21,8 @@ export class SettingsState {
   loadError = $state.raw<ShownError | null>(null);
   searching = $state(false);
   report = $state.raw<PythonSearchReport | null>(null);
+  /** The path the last search tried first ('' = none: the setting was empty). */
+  reportPath = $state('');
   searchError = $state.raw<ShownError | null>(null);
 
   constructor(private readonly host: Host) {
@@ -79,6 +81,7 @@ export class SettingsState {
     this.searching = true;
     try {
       this.report = await this.host.call('findPython', path === '' ? {} : { pythonPath: path });
+      this.reportPath = path;
       this.searchError = null;
     } catch (error) {
       this.searchError = toShownError(error);
