@@ -124,7 +124,9 @@ export function torchTrainerChannel(options: TorchChannelOptions): TrainerChanne
     } catch (error) {
       if (exited) return;
       const message = error instanceof Error ? error.message : String(error);
-      throw new Error(`preparing the data for the torch engine failed: ${message}`);
+      throw new Error(`preparing the data for the torch engine failed: ${message}`, {
+        cause: error,
+      });
     }
     if (exited) return;
     await log(
