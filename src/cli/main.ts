@@ -40,7 +40,7 @@ const COMMANDS: Record<string, { run(argv: string[]): Promise<void>; usage: stri
   study: {
     run: studyCommand,
     usage:
-      'study --name NAME [--preset P] [--config FILE] --grid \'{"model.ffn":["dense","mot"],"train.steps":[100,200]}\' | --grid crossover [--budgets 100,200,400] [--group-sizes 4,8] [--placements all,second-half] [--json] [--data-dir DIR]; study --resume ID | --show ID',
+      'study --name NAME [--preset P] [--config FILE] --grid \'{"model.ffn":["dense","mot"],"train.steps":[100,200]}\' | --grid crossover [--budgets 100,200,400] [--group-sizes 4,8] [--placements all,second-half] [--json] [--data-dir DIR]; study --resume ID | --show ID [--json | --markdown]',
   },
   eval: {
     run: evalCommand,

@@ -9,6 +9,7 @@ import {
   INTERVAL_FIELDS,
   MODEL_CHOICES,
   MOE_CHOICES,
+  MOE_FIELDS,
   inapplicableReason,
 } from '../../src/renderer/src/lib/config-fields';
 import { setPath } from '../../src/renderer/src/lib/config-paths';
@@ -51,6 +52,14 @@ describe('experiment form fields', () => {
     expect(inapplicableReason(balance, moe('token-choice', 2))).toBeNull();
     expect(inapplicableReason(balance, moe('token-choice', 1))).toMatch(/top-k = 1/);
     expect(inapplicableReason(balance, moe('expert-choice', 2))).toMatch(/Token choice only/);
+  });
+
+  it('disables top-k and the load-balance weight for expert choice, which never reads them', () => {
+    for (const path of ['model.moe.topK', 'model.moe.loadBalanceWeight']) {
+      const field = spec(MOE_FIELDS, path);
+      expect(inapplicableReason(field, moe('token-choice', 2))).toBeNull();
+      expect(inapplicableReason(field, moe('expert-choice', 1))).toMatch(/^Token choice only: /);
+    }
   });
 
   it('disables eval batches once the validation sample is set in tokens', () => {

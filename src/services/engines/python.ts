@@ -3,7 +3,8 @@
  * order: an explicit path (the `pythonPath` setting), `MOT_PYTHON`, the active virtualenv or conda
  * environment, `python3` on PATH, `/usr/bin/python3` (Debian's python3-torch installs there, while
  * a pyenv or Homebrew python3 earlier on PATH often has no torch). Each is asked for its version,
- * torch's version and its CUDA devices; the first with torch wins. Answers are cached per process.
+ * torch's version, its CUDA devices and whether it sees MPS (Apple GPUs); the first with torch
+ * wins. Answers are cached per process.
  */
 import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
@@ -285,7 +286,7 @@ function devicesOf(p: Pick<TorchPython, 'cuda' | 'mps'>): string {
   return p.cuda.length > 0
     ? `CUDA: ${p.cuda.join(', ')}`
     : p.mps
-      ? 'no CUDA, MPS'
+      ? 'MPS (Apple GPU)'
       : 'no CUDA (CPU)';
 }
 

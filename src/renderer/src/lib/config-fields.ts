@@ -162,6 +162,7 @@ export const MOE_FIELDS: NumberFieldSpec[] = [
     min: 1,
     max: 64,
     integer: true,
+    inapplicable: (config) => expertChoiceOnly(config, 'each token gets the experts that chose it'),
   },
   {
     path: 'model.moe.capacityFactor',
@@ -176,6 +177,7 @@ export const MOE_FIELDS: NumberFieldSpec[] = [
     help: 'Switch auxiliary loss weight (0.01 in the paper).',
     min: 0,
     max: 10,
+    inapplicable: (config) => expertChoiceOnly(config, 'expert choice is balanced by construction'),
   },
   {
     path: 'model.moe.routerZLossWeight',
@@ -192,6 +194,11 @@ export const MOE_FIELDS: NumberFieldSpec[] = [
     max: 10,
   },
 ];
+
+/** Why a token-choice setting does nothing for an expert-choice run, or null where it applies. */
+function expertChoiceOnly(config: RunConfig, why: string): string | null {
+  return config.model.moe.router === 'expert-choice' ? `Token choice only: ${why}.` : null;
+}
 
 export const MOE_CHOICES: ChoiceFieldSpec[] = [
   {
