@@ -362,3 +362,38 @@ export const DATA_FIELDS: NumberFieldSpec[] = [
     optional: 'the training seed',
   },
 ];
+
+/** The torch engine's data parallelism: greyed out for the tfjs backends (unless set > 1). */
+export const ENGINE_FIELDS: NumberFieldSpec[] = [
+  {
+    path: 'train.processes',
+    label: 'Processes',
+    help: 'Data-parallel Python processes; each trains batch size / processes rows, MoT groups kept whole.',
+    min: 1,
+    max: 4096,
+    integer: true,
+    optional: '1',
+    // A value > 1 stays editable on another backend, so its error can be fixed where it shows.
+    inapplicable: (config) =>
+      config.backend !== 'torch' && (config.train.processes ?? 1) <= 1
+        ? 'Backend torch only: the tfjs backends train in one process.'
+        : null,
+  },
+];
+
+export const ENGINE_CHOICES: ChoiceFieldSpec[] = [
+  {
+    path: 'train.precision',
+    label: 'Precision',
+    help: 'bf16 and tf32 apply on CUDA only; on a CPU the torch engine trains in fp32.',
+    options: [
+      { value: 'fp32', label: 'fp32' },
+      { value: 'tf32', label: 'tf32 (TF32 matmuls)' },
+      { value: 'bf16', label: 'bf16 (autocast)' },
+    ],
+    inapplicable: (config) =>
+      config.backend === 'torch' || config.backend === 'auto'
+        ? null
+        : 'Backend torch (or auto on a CUDA machine) only: the tfjs backends train in fp32.',
+  },
+];
