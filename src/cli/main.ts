@@ -70,7 +70,7 @@ const COMMANDS: Record<string, { run(argv: string[]): Promise<void>; usage: stri
     usage: 'datasets [list] [--json] | datasets import FILE [--name NAME]  [--data-dir DIR]',
   },
   presets: { run: presetsCommand, usage: 'presets [--json]' },
-  backends: { run: backendsCommand, usage: 'backends' },
+  backends: { run: backendsCommand, usage: 'backends [--data-dir DIR]' },
 };
 
 function help(): string {

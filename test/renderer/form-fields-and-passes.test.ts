@@ -4,6 +4,8 @@ import { resolveConfig, type RunConfig } from '../../src/core/config';
 import { BASE_CONFIG } from '../../src/core/presets';
 import {
   DATA_FIELDS,
+  ENGINE_CHOICES,
+  ENGINE_FIELDS,
   INTERVAL_FIELDS,
   MODEL_CHOICES,
   MOE_CHOICES,
@@ -88,6 +90,33 @@ describe('experiment form fields', () => {
     setPath(config, 'data.validationTokens', 4096);
     expect(inapplicableReason(evalBatches, config)).toMatch(/tokens/);
     expect(inapplicableReason(spec(DATA_FIELDS, 'data.seed'), config)).toBeNull();
+  });
+});
+
+describe('torch engine fields', () => {
+  const processes = spec(ENGINE_FIELDS, 'train.processes');
+  const precision = spec(ENGINE_CHOICES, 'train.precision');
+  /** A draft as the form holds it: not necessarily valid (processes > 1 off torch is an error). */
+  const on = (backend: RunConfig['backend'], processCount?: number): RunConfig => {
+    const config = structuredClone(BASE_CONFIG);
+    config.backend = backend;
+    setPath(config, 'train.processes', processCount);
+    return config;
+  };
+
+  it('offers processes on torch only, but keeps a stale count editable where its error shows', () => {
+    expect(inapplicableReason(processes, on('torch'))).toBeNull();
+    expect(inapplicableReason(processes, on('wasm'))).toMatch(/Backend torch only/);
+    expect(inapplicableReason(processes, on('auto'))).toMatch(/Backend torch only/);
+    expect(inapplicableReason(processes, on('wasm', 2))).toBeNull();
+  });
+
+  it('offers the precision where torch may train (torch, auto), with every schema value', () => {
+    expect(precision.options.map((o) => o.value)).toEqual(['fp32', 'tf32', 'bf16']);
+    expect(precision.help).toMatch(/CUDA only/);
+    expect(inapplicableReason(precision, on('torch'))).toBeNull();
+    expect(inapplicableReason(precision, on('auto'))).toBeNull();
+    expect(inapplicableReason(precision, on('cpu'))).toMatch(/fp32/);
   });
 });
 

@@ -231,12 +231,15 @@ export const WORKERS_CHOICE: ChoiceFieldSpec = {
     ...[2, 4, 8, 16].map((n) => ({ value: String(n), label: String(n) })),
   ],
   toConfig: (value) => (value === 'auto' ? 'auto' : value === '1' ? undefined : Number(value)),
+  // A count > 1 stays editable on another backend, so its error can be fixed where it shows.
   inapplicable: (config) =>
-    config.backend === 'torch'
-      ? 'The torch engine splits the batch across processes instead.'
-      : config.backend === 'webgpu' || config.backend === 'tensorflow'
-        ? 'Worker threads run the wasm and cpu backends.'
-        : null,
+    typeof config.train.workers === 'number' && config.train.workers > 1
+      ? null
+      : config.backend === 'torch'
+        ? 'The torch engine splits the batch across processes instead.'
+        : config.backend === 'webgpu' || config.backend === 'tensorflow'
+          ? 'Worker threads run the wasm and cpu backends.'
+          : null,
 };
 
 export const TRAIN_FIELDS: NumberFieldSpec[] = [
@@ -381,5 +384,40 @@ export const DATA_FIELDS: NumberFieldSpec[] = [
     max: 2 ** 31 - 1,
     integer: true,
     optional: 'the training seed',
+  },
+];
+
+/** The torch engine's data parallelism: greyed out for the tfjs backends (unless set > 1). */
+export const ENGINE_FIELDS: NumberFieldSpec[] = [
+  {
+    path: 'train.processes',
+    label: 'Processes',
+    help: 'Data-parallel Python processes; each trains batch size / processes rows, MoT groups kept whole.',
+    min: 1,
+    max: 4096,
+    integer: true,
+    optional: '1',
+    // A value > 1 stays editable on another backend, so its error can be fixed where it shows.
+    inapplicable: (config) =>
+      config.backend !== 'torch' && (config.train.processes ?? 1) <= 1
+        ? 'Backend torch only: the tfjs backends train in one process.'
+        : null,
+  },
+];
+
+export const ENGINE_CHOICES: ChoiceFieldSpec[] = [
+  {
+    path: 'train.precision',
+    label: 'Precision',
+    help: 'bf16 and tf32 apply on CUDA only; on a CPU the torch engine trains in fp32.',
+    options: [
+      { value: 'fp32', label: 'fp32' },
+      { value: 'tf32', label: 'tf32 (TF32 matmuls)' },
+      { value: 'bf16', label: 'bf16 (autocast)' },
+    ],
+    inapplicable: (config) =>
+      config.backend === 'torch' || config.backend === 'auto'
+        ? null
+        : 'Backend torch (or auto on a CUDA machine) only: the tfjs backends train in fp32.',
   },
 ];
