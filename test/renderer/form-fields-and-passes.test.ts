@@ -64,6 +64,9 @@ describe('experiment form fields', () => {
     expect(on('auto')).toBeNull();
     expect(on('torch')).toMatch(/processes/);
     expect(on('tensorflow')).toMatch(/wasm and cpu/);
+    // A count > 1 stays editable on torch, so its config error can be fixed where it shows.
+    const two = { ...BASE_CONFIG, backend: 'torch', train: { ...BASE_CONFIG.train, workers: 2 } };
+    expect(inapplicableReason(WORKERS_CHOICE, two as RunConfig)).toBeNull();
   });
 
   it('disables balance choices unless token choice with top-k > 1', () => {
