@@ -22,9 +22,11 @@ import {
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build as buildApp } from 'electron-vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import config from '../../electron-builder.config.js';
+import { findAddon } from '../../src/services/native-kernels';
 import { forkTrainerLauncher } from '../../src/services/run-manager/fork-launcher';
 import { Workbench } from '../../src/services/workbench';
 import { REPO_ROOT } from './built-app';
@@ -222,6 +224,24 @@ describe.skipIf(process.platform !== 'linux')('the packaged app', () => {
       expect.arrayContaining(['**/*.node', '**/node_modules/@tensorflow/tfjs-node-gpu/**/*']),
     );
   });
+
+  // `npm install` builds the addon where a BLAS is installed; without one there is nothing to ship.
+  const builtAddon = join(REPO_ROOT, 'native', 'build', 'Release', 'mot_native.node');
+  it.skipIf(!existsSync(builtAddon))(
+    'carries the native kernels outside the asar, where the packaged bundle finds and loads them',
+    () => {
+      const resources = join(work, 'dist', 'linux-unpacked', 'resources');
+      const shipped = join(resources, 'native', 'mot_native.node');
+      expect(readFileSync(shipped).equals(readFileSync(builtAddon))).toBe(true);
+      expect(files.filter((f) => f.endsWith('mot_native.node'))).toEqual([]); // not in the asar
+      // As the trainer bundle inside app.asar resolves it, with and without resourcesPath.
+      const bundle = pathToFileURL(join(archive, 'out', 'main', 'trainer-process.js')).href;
+      expect(findAddon(bundle, resources)).toBe(shipped);
+      expect(findAddon(bundle)).toBe(shipped);
+      const addon = require(shipped) as { info(): { blas: string } };
+      expect(addon.info().blas).toMatch(/\w/);
+    },
+  );
 
   it("trains a run with the package's own training process, worker thread and dependencies", async () => {
     const extracted = join(work, 'extracted');
