@@ -36,8 +36,15 @@ const config = {
   ],
   asar: true,
   // The torch engine's Python files, outside the asar where Python can read them
-  // (found as <resources>/torch by src/services/engines/torch-launcher.ts).
-  extraResources: [{ from: 'resources/torch', to: 'torch', filter: ['*.py'] }],
+  // (found as <resources>/torch by src/services/engines/torch-launcher.ts), and the native
+  // kernels' addon that `npm install` built (scripts/build-native.mjs), outside the asar since
+  // native code cannot be loaded from inside one (found as <resources>/native/mot_native.node by
+  // src/services/native-kernels.ts). Where it did not build, the app ships without it and trains
+  // on plain wasm.
+  extraResources: [
+    { from: 'resources/torch', to: 'torch', filter: ['*.py'] },
+    { from: 'native/build/Release', to: 'native', filter: ['mot_native.node'] },
+  ],
   // The one native addon, tfjs-node(-gpu)'s, is built on N-API, which is ABI-stable across Node
   // and Electron: its prebuilt binary loads as installed, so nothing is recompiled at package
   // time. (An addon on the plain V8 ABI would need this back on.)
@@ -70,6 +77,8 @@ const config = {
     maintainer: 'MoT Workbench contributors <mot-workbench@users.noreply.github.com>',
   },
   deb: {
+    // The BLAS the native kernels' addon links (without it the app trains on plain wasm).
+    recommends: ['libopenblas0'],
     // What Electron itself needs on Debian and Ubuntu.
     depends: [
       'libgtk-3-0',

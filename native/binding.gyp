@@ -2,8 +2,8 @@
   "targets": [
     {
       "target_name": "mot_native",
-      "sources": ["src/addon.c", "src/transpose.c"],
-      "cflags": ["-O3", "-std=c11", "-ffp-contract=off"],
+      "sources": ["src/addon.c", "src/layernorm.c", "src/softmax.c", "src/transpose.c"],
+      "cflags": ["-O3", "-std=c11", "-ffp-contract=off", "-fno-math-errno"],
       "conditions": [
         ["OS=='linux'", {
           "defines": ["MOT_OPENBLAS"],
@@ -13,7 +13,7 @@
         ["OS=='mac'", {
           "defines": ["MOT_ACCELERATE", "ACCELERATE_NEW_LAPACK"],
           "libraries": ["-framework Accelerate"],
-          "xcode_settings": {"OTHER_CFLAGS": ["-O3"]}
+          "xcode_settings": {"OTHER_CFLAGS": ["-O3", "-fno-math-errno"]}
         }],
         ["OS=='win'", {
           "defines": ["MOT_OPENBLAS"],

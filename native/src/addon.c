@@ -8,6 +8,10 @@
  *   sumSquares(heap, x, count) -> sum of x^2 (in double)
  *   adamw(heap, count, p, m, v, g, outP, outM, outV, [b1, a1, b2, a2, stepScale, eps, decay])
  *     m' = b1 m + a1 g,  v' = b2 v + a2 g^2,  p' = decay p - stepScale m' / (sqrt(v') + eps)
+ *   reluGrad(heap, count, dy, y, out)     out = dy * (y > 0) (y = relu(x))
+ *   causalSoftmax(heap, batch, t, scores, probs)  softmaxGrad(heap, rows, n, dy, y, dx)  (softmax.c)
+ *   layerNorm(heap, rows, d, x, gain, bias, y, xhat, rstd, eps)
+ *   layerNormGrad(heap, rows, d, dy, xhat, rstd, gain, dx, dgain, dbias)   (see layernorm.c)
  *   info() -> { blas, threads }      setThreads(n) */
 #include <math.h>
 #include <node_api.h>
@@ -16,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "layernorm.h"
+#include "softmax.h"
 #include "transpose.h"
 
 #if defined(MOT_ACCELERATE)
@@ -201,10 +207,31 @@ static napi_value sum_squares(napi_env env, napi_callback_info info) {
     return fail(env, "sumSquares: expected (heap, offset, count)");
   const float *x = range(data, bytes, x_off, count);
   if (!x) return fail(env, "sumSquares: the tensor lies outside the heap");
-  double sum = 0;
-  for (int64_t i = 0; i < count; i++) sum += (double)x[i] * x[i];
+  /* Independent partial sums, so that the loop vectorises (a single sum is one long chain). */
+  double acc[8] = {0}, sum = 0;
+  int64_t i = 0;
+  for (; i + 8 <= count; i += 8)
+    for (int j = 0; j < 8; j++) acc[j] += (double)x[i + j] * x[i + j];
+  for (; i < count; i++) sum += (double)x[i] * x[i];
+  for (int j = 0; j < 8; j++) sum += acc[j];
   CHECK(napi_create_double(env, sum, &result));
   return result;
+}
+
+/* The update, vectorised: restrict since tfjs gives every output fresh memory; p * 1 is p exactly,
+ * so an undecayed parameter needs no branch. */
+static void adamw_loop(int64_t count, const float *restrict p, const float *restrict m,
+                       const float *restrict v, const float *restrict g, float *restrict out_p,
+                       float *restrict out_m, float *restrict out_v, const float *h) {
+  const float b1 = h[0], a1 = h[1], b2 = h[2], a2 = h[3], scale = h[4], eps = h[5], decay = h[6];
+  for (int64_t i = 0; i < count; i++) {
+    const float gi = g[i];
+    const float mi = m[i] * b1 + gi * a1;
+    const float vi = v[i] * b2 + gi * gi * a2;
+    out_m[i] = mi;
+    out_v[i] = vi;
+    out_p[i] = p[i] * decay - (mi * scale) / (sqrtf(vi) + eps);
+  }
 }
 
 static napi_value adamw(napi_env env, napi_callback_info info) {
@@ -232,15 +259,120 @@ static napi_value adamw(napi_env env, napi_callback_info info) {
       return fail(env, "adamw: a tensor lies outside the heap");
   const float *p = t[0], *m = t[1], *v = t[2], *g = t[3];
   float *out_p = t[4], *out_m = t[5], *out_v = t[6];
-  const float b1 = h[0], a1 = h[1], b2 = h[2], a2 = h[3], scale = h[4], eps = h[5], decay = h[6];
+  adamw_loop(count, p, m, v, g, out_p, out_m, out_v, h);
+  return NULL;
+}
+
+/* dy * step(y), as tfjs. Vectorised (restrict: tfjs gives every output fresh memory): y's sign is
+ * a coin toss per element, and the branch a scalar loop takes on it mispredicts half the time,
+ * which cost 6x the pass over memory (measured). */
+static void relu_grad_loop(int64_t count, const float *restrict dy, const float *restrict y,
+                           float *restrict out) {
   for (int64_t i = 0; i < count; i++) {
-    const float gi = g[i];
-    const float mi = m[i] * b1 + gi * a1;
-    const float vi = v[i] * b2 + gi * gi * a2;
-    out_m[i] = mi;
-    out_v[i] = vi;
-    out_p[i] = (decay == 1.0f ? p[i] : p[i] * decay) - (mi * scale) / (sqrtf(vi) + eps);
+    const float d = dy[i], v = y[i]; /* both loads unconditional, so the select needs no branch */
+    out[i] = v > 0.0f ? d : 0.0f;
   }
+}
+
+static napi_value relu_grad(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  void *data;
+  size_t bytes;
+  int64_t count, off[3];
+  if (!get_args(env, info, 5, argv) ||
+      napi_get_arraybuffer_info(env, argv[0], &data, &bytes) != napi_ok ||
+      !get_i64(env, argv[1], &count) || !get_i64(env, argv[2], &off[0]) ||
+      !get_i64(env, argv[3], &off[1]) || !get_i64(env, argv[4], &off[2]))
+    return fail(env, "reluGrad: expected (heap, count, dy, y, out)");
+  const float *dy = range(data, bytes, off[0], count), *y = range(data, bytes, off[1], count);
+  float *out = range(data, bytes, off[2], count);
+  if (!dy || !y || !out) return fail(env, "reluGrad: a tensor lies outside the heap");
+  relu_grad_loop(count, dy, y, out);
+  return NULL;
+}
+
+static napi_value causal_softmax_napi(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  void *data;
+  size_t bytes;
+  int64_t batch, t, off[2];
+  if (!get_args(env, info, 5, argv) ||
+      napi_get_arraybuffer_info(env, argv[0], &data, &bytes) != napi_ok ||
+      !get_i64(env, argv[1], &batch) || !get_i64(env, argv[2], &t) || batch < 0 || t < 1 ||
+      !get_i64(env, argv[3], &off[0]) || !get_i64(env, argv[4], &off[1]))
+    return fail(env, "causalSoftmax: expected (heap, batch, t >= 1, scores, probs)");
+  const float *scores = range(data, bytes, off[0], batch * t * t);
+  float *probs = range(data, bytes, off[1], batch * t * t);
+  if (!scores || !probs) return fail(env, "causalSoftmax: a tensor lies outside the heap");
+  causal_softmax(batch, t, scores, probs);
+  return NULL;
+}
+
+static napi_value softmax_grad_napi(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  void *data;
+  size_t bytes;
+  int64_t rows, n, off[3];
+  if (!get_args(env, info, 6, argv) ||
+      napi_get_arraybuffer_info(env, argv[0], &data, &bytes) != napi_ok ||
+      !get_i64(env, argv[1], &rows) || !get_i64(env, argv[2], &n) || rows < 0 || n < 1 ||
+      !get_i64(env, argv[3], &off[0]) || !get_i64(env, argv[4], &off[1]) ||
+      !get_i64(env, argv[5], &off[2]))
+    return fail(env, "softmaxGrad: expected (heap, rows, n >= 1, dy, y, dx)");
+  const float *dy = range(data, bytes, off[0], rows * n), *y = range(data, bytes, off[1], rows * n);
+  float *dx = range(data, bytes, off[2], rows * n);
+  if (!dy || !y || !dx) return fail(env, "softmaxGrad: a tensor lies outside the heap");
+  softmax_grad(rows, n, dy, y, dx);
+  return NULL;
+}
+
+/* Reads (heap, rows, d, offsets...) into float ranges checked against the heap; `sizes` has one
+ * letter per offset: 'n' for rows*d floats, 'r' for rows, 'd' for d. Returns 0 after throwing. */
+static int layer_norm_args(napi_env env, napi_value *argv, const char *name, const char *sizes,
+                           int64_t *rows, int64_t *d, float **t) {
+  void *data;
+  size_t bytes;
+  int64_t off;
+  char message[96];
+  if (napi_get_arraybuffer_info(env, argv[0], &data, &bytes) != napi_ok ||
+      !get_i64(env, argv[1], rows) || !get_i64(env, argv[2], d) || *rows < 0 || *d < 1) {
+    snprintf(message, sizeof message, "%s: expected (heap, rows, d >= 1, offsets...)", name);
+    napi_throw_error(env, NULL, message);
+    return 0;
+  }
+  for (int i = 0; sizes[i]; i++) {
+    const int64_t count = sizes[i] == 'r' ? *rows : sizes[i] == 'd' ? *d : *rows * *d;
+    if (!get_i64(env, argv[3 + i], &off) || !(t[i] = range(data, bytes, off, count))) {
+      snprintf(message, sizeof message, "%s: a tensor lies outside the heap", name);
+      napi_throw_error(env, NULL, message);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static napi_value layer_norm(napi_env env, napi_callback_info info) {
+  napi_value argv[10];
+  int64_t rows, d;
+  double eps;
+  float *t[6]; /* x, gain, bias, y, xhat, rstd */
+  if (!get_args(env, info, 10, argv) || napi_get_value_double(env, argv[9], &eps) != napi_ok)
+    return fail(env, "layerNorm: expected (heap, rows, d, x, gain, bias, y, xhat, rstd, eps)");
+  if (!layer_norm_args(env, argv, "layerNorm", "nddnnr", &rows, &d, t)) return NULL;
+  layer_norm_forward(rows, d, (float)eps, t[0], t[1], t[2], t[3], t[4], t[5]);
+  return NULL;
+}
+
+static napi_value layer_norm_grad(napi_env env, napi_callback_info info) {
+  napi_value argv[10];
+  int64_t rows, d;
+  float *t[7]; /* dy, xhat, rstd, gain, dx, dgain, dbias */
+  if (!get_args(env, info, 10, argv))
+    return fail(env,
+                "layerNormGrad: expected (heap, rows, d, dy, xhat, rstd, gain, dx, dgain, dbias)");
+  if (!layer_norm_args(env, argv, "layerNormGrad", "nnrdndd", &rows, &d, t)) return NULL;
+  if (!layer_norm_backward(rows, d, t[0], t[1], t[2], t[3], t[4], t[5], t[6]))
+    return fail(env, "layerNormGrad: out of memory");
   return NULL;
 }
 
@@ -280,6 +412,11 @@ static napi_value init(napi_env env, napi_value exports) {
       {"transpose", NULL, transpose, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sumSquares", NULL, sum_squares, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adamw", NULL, adamw, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"reluGrad", NULL, relu_grad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"causalSoftmax", NULL, causal_softmax_napi, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"softmaxGrad", NULL, softmax_grad_napi, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"layerNorm", NULL, layer_norm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"layerNormGrad", NULL, layer_norm_grad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, get_info, NULL, NULL, NULL, napi_enumerable, NULL},
   };

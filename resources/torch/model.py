@@ -162,7 +162,8 @@ class MoeFfn(Experts):
     every token's 1st choice, then every 2nd choice, ...; within one choice, tokens in flattened
     order b*T + t (so within a rank earlier examples and positions win). Expert choice (causal,
     MOT.md): per position, across the batch, expert e takes the c = floor(capacityFactor * B / E)
-    tokens with the highest p(e | token); its output goes through a LayerNorm.
+    tokens with the highest p(e | token), ties to the lower batch row; its output goes through a
+    LayerNorm.
     Output: sum over the experts that took a token of p(e | token) * expert_e(token)."""
 
     kind = "moe"
@@ -238,7 +239,9 @@ class MoeFfn(Experts):
         E = self.E
         c = min(B, max(1, math.floor(self.cfg["capacityFactor"] * B / E)))
         by_position = probs.view(B, T, E).permute(1, 2, 0)  # (T, E, B)
-        rows = by_position.topk(c, dim=-1).indices  # (T, E, c): batch rows
+        # Ties to the lower batch row, as the tfjs engine: sequences that begin alike give equal
+        # probabilities at their shared positions, and torch.topk breaks such ties arbitrarily.
+        rows = torch.sort(by_position, dim=-1, descending=True, stable=True).indices[..., :c]  # (T, E, c)
         t = torch.arange(T, device=probs.device).view(T, 1, 1)
         e = torch.arange(E, device=probs.device).view(1, E, 1)
         token = (rows * T + t).reshape(-1)

@@ -2,8 +2,9 @@
 metrics, snapshots and checkpoints as the embedded tfjs engine (src/core/train), so either engine
 can continue the other's run.
 
-  python3 train.py --run DIR                 one process (CPU, or CUDA when present)
+  python3 train.py --run DIR                 one process (CUDA when present, else MPS, else CPU)
   torchrun --nproc_per_node 8 train.py --run DIR
+  python3 launch.py --nproc_per_node 8 train.py --run DIR     the same, where torchrun fails (launch.py)
   (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT set by hand work the same way)
 
 Data parallel: every rank draws the same global batch with the shared sampler and trains on its
@@ -26,6 +27,7 @@ import torch  # noqa: E402
 import torch.distributed as dist  # noqa: E402
 
 from checkpoint import from_named_arrays, to_named_arrays  # noqa: E402
+from device import KINDS, pick_device  # noqa: E402
 from link import ConsoleLink, ParentLink, SilentLink  # noqa: E402
 from model import GPT  # noqa: E402
 from run_folder import RunFolder  # noqa: E402
@@ -269,9 +271,10 @@ def plain_stats(block, kind, stats):
     return out
 
 
-def describe(device, world):
-    where = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
-    return f"torch {torch.__version__} on {where}, python {sys.version.split()[0]}" + (f", {world} processes" if world > 1 else "")
+def describe(device, world, precision):
+    where = torch.cuda.get_device_name(device) if device.type == "cuda" else device.type
+    fp32 = "" if device.type == "cuda" or precision == "fp32" else f", precision {precision} applies on CUDA only: float32"
+    return f"torch {torch.__version__} on {where}, python {sys.version.split()[0]}" + (f", {world} processes" if world > 1 else "") + fp32
 
 
 def main():
@@ -284,7 +287,7 @@ def main():
     parser.add_argument("--bench", type=int, default=0, metavar="STEPS", help="time STEPS steps (after --warmup), print JSON, write nothing")
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps before --bench")
     parser.add_argument("--precision", choices=("fp32", "tf32", "bf16"), help="override train.precision (CUDA)")
-    parser.add_argument("--device", default=None, help="cpu, cuda (default: cuda when present)")
+    parser.add_argument("--device", choices=KINDS, help="cpu, cuda or mps (default: cuda when present, else mps, else cpu)")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's choice)")
     args = parser.parse_args()
     rank, world = int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
@@ -292,8 +295,8 @@ def main():
     link = ParentLink() if args.protocol and rank == 0 else (SilentLink() if rank else ConsoleLink())
     if args.threads:
         torch.set_num_threads(args.threads)
-    cuda = (args.device or ("cuda" if torch.cuda.is_available() else "cpu")) == "cuda"
-    device = torch.device("cuda", local_rank) if cuda else torch.device(args.device or "cpu")
+    device = pick_device(args.device, local_rank, world)
+    cuda = device.type == "cuda"
     if cuda:
         torch.cuda.set_device(device)
     if world > 1:
@@ -324,7 +327,7 @@ def main():
         if rank == 0:
             folder.truncate_metrics(trainer.state["step"])
             start = trainer.state["step"]
-            link.log(folder.log(f"{'resume from step ' + str(start) if start else 'start'} on torch ({describe(device, world)})"))
+            link.log(folder.log(f"{'resume from step ' + str(start) if start else 'start'} on torch ({describe(device, world, trainer.t.get('precision', 'fp32'))})"))
             link.patch({"status": "running", "elapsedMs": trainer.state["elapsedMs"]})
         summary = trainer.run()
         if rank == 0:

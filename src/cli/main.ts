@@ -23,7 +23,7 @@ const COMMANDS: Record<string, { run(argv: string[]): Promise<void>; usage: stri
   train: {
     run: trainCommand,
     usage:
-      'train --preset NAME | --config FILE [--steps N] [--backend B] [--processes N] [--name NAME] [--data-dir DIR]',
+      'train --preset NAME | --config FILE [--steps N] [--backend B] [--processes N] [--workers N|auto] [--name NAME] [--data-dir DIR]',
   },
   resume: { run: resumeCommand, usage: 'resume --run ID [--data-dir DIR]' },
   runs: { run: runsCommand, usage: 'runs [--json] [--data-dir DIR]' },
@@ -40,7 +40,7 @@ const COMMANDS: Record<string, { run(argv: string[]): Promise<void>; usage: stri
   study: {
     run: studyCommand,
     usage:
-      'study --name NAME [--preset P] [--config FILE] --grid \'{"model.ffn":["dense","mot"],"train.steps":[100,200]}\' | --grid crossover [--budgets 100,200,400] [--group-sizes 4,8] [--placements all,second-half] [--json] [--data-dir DIR]; study --resume ID | --show ID',
+      'study --name NAME [--preset P] [--config FILE] --grid \'{"model.ffn":["dense","mot"],"train.steps":[100,200]}\' | --grid crossover [--budgets 100,200,400] [--group-sizes 4,8] [--placements all,second-half] [--json] [--data-dir DIR]; study --resume ID | --show ID [--json | --markdown]',
   },
   eval: {
     run: evalCommand,
@@ -57,7 +57,7 @@ const COMMANDS: Record<string, { run(argv: string[]): Promise<void>; usage: stri
   bench: {
     run: benchCommand,
     usage:
-      'bench [--backend B ...] [--kind dense|mot|moe ...] [--steps N] [--native on|off|both] [--profile]  (B: wasm, cpu, tensorflow, torch, ...)',
+      'bench [--backend B ...] [--kind dense|mot|moe ...] [--steps N] [--native on|off|both] [--workers 1,2] [--profile]  (B: wasm, cpu, tensorflow, torch, ...)',
   },
   export: {
     run: exportCommand,
@@ -70,7 +70,7 @@ const COMMANDS: Record<string, { run(argv: string[]): Promise<void>; usage: stri
     usage: 'datasets [list] [--json] | datasets import FILE [--name NAME]  [--data-dir DIR]',
   },
   presets: { run: presetsCommand, usage: 'presets [--json]' },
-  backends: { run: backendsCommand, usage: 'backends' },
+  backends: { run: backendsCommand, usage: 'backends [--data-dir DIR]' },
 };
 
 function help(): string {

@@ -15,7 +15,15 @@ import {
   type Events,
   type MethodName,
 } from '../core/api/contract';
-import { HANDLERS, toApiError, type ApiContext, type Handler } from './api';
+import {
+  CONCURRENCY_SETTING,
+  DEFAULT_CONCURRENCY,
+  HANDLERS,
+  storedConcurrency,
+  toApiError,
+  type ApiContext,
+  type Handler,
+} from './api';
 import { EventHub } from './events';
 import { heapLimitArgs, memoryLimitBytes } from './memory-guard';
 import { ForeignRuns } from './foreign-runs';
@@ -24,11 +32,9 @@ import { AttachedRunWatcher } from './engines/attached-watch';
 import { engineLauncher } from './engines/engine-launcher';
 import { recoverInterruptedRuns } from './interrupted';
 import { RunStore } from './store';
-import { TaskPool, forkTaskLauncher, type TaskLauncher } from './tasks';
+import { TaskPool, forkTaskLauncher, prepareInTaskProcess, type TaskLauncher } from './tasks';
 
-/** The catalog setting that holds how many runs train at once. */
-export const CONCURRENCY_SETTING = 'trainingConcurrency';
-const DEFAULT_CONCURRENCY = 1;
+export { CONCURRENCY_SETTING };
 
 export interface WorkbenchOptions {
   /** The desktop app's open-file dialog for importDataset; browser mode has none. */
@@ -37,7 +43,10 @@ export interface WorkbenchOptions {
   pickRunFolder?: () => Promise<string | null>;
   /** Starts training processes (default: `child_process.fork`; Electron passes a utilityProcess one). */
   launcher?: TrainerLauncher;
-  /** Starts task processes for generation and the backend probe (default: `child_process.fork`). */
+  /**
+   * Starts task processes for generation, the backend probe and torch runs' data preparation
+   * (default: `child_process.fork`).
+   */
   taskLauncher?: TaskLauncher;
   /**
    * The most memory a run's estimate may need, in bytes (default: MOT_MEMORY_LIMIT, else half the
@@ -74,17 +83,18 @@ export class Workbench {
     readonly interruptedAtOpen: readonly string[],
     options: WorkbenchOptions,
   ) {
-    const stored = Number(store.settings()[CONCURRENCY_SETTING]);
-    const concurrency =
-      options.concurrency ??
-      (Number.isInteger(stored) && stored >= 1 ? stored : DEFAULT_CONCURRENCY);
+    const concurrency = options.concurrency ?? storedConcurrency(store) ?? DEFAULT_CONCURRENCY;
     this.pickDatasetFile = options.pickDatasetFile;
     this.pickRunFolder = options.pickRunFolder;
     this.memoryLimitBytes = options.memoryLimitBytes ?? memoryLimitBytes();
     const execArgv = heapLimitArgs(this.memoryLimitBytes);
     this.tasks = new TaskPool(options.taskLauncher ?? forkTaskLauncher({ execArgv }));
     this.manager = new RunManager(store, this.events.emit, {
-      launcher: engineLauncher(store, options.launcher ?? forkTrainerLauncher({ execArgv })),
+      launcher: engineLauncher(
+        store,
+        options.launcher ?? forkTrainerLauncher({ execArgv }),
+        prepareInTaskProcess(this.tasks),
+      ),
       ownerRole: options.ownerRole ?? (process.versions['electron'] ? 'the app' : 'mot serve'),
       concurrency: Math.max(1, Math.floor(concurrency)),
       stopGraceMs: options.stopGraceMs ?? 60_000,

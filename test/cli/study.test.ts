@@ -23,7 +23,7 @@ describe('mot study', () => {
     expect(lines[0]).toMatch(/^study \S+ "tiny": 8 of 8 runs completed$/);
     // point, dense val, mot val, per-seed gaps, mean [interval], verdict, passes, FLOP ratio
     expect(run.stdout).toMatch(
-      /^steps=3 +\d\.\d{4} +\d\.\d{4} +s1 [+-]\d\.\d{3} s2 [+-]\d\.\d{3} +[+-]\d\.\d{3} \[[+-]\d\.\d{3}, [+-]\d\.\d{3}\] +(ahead|behind|indistinguishable) +(<0\.01|\d\.\d\d) +1\.0\d\d$/m,
+      /^steps=3 +\d\.\d{4} +\d\.\d{4} +s1 [+-]\d\.\d{3}, s2 [+-]\d\.\d{3} +[+-]\d\.\d{3} \[[+-]\d\.\d{3}, [+-]\d\.\d{3}\] +(ahead|behind|indistinguishable) +(<0\.01|\d\.\d\d) +1\.0\d\d$/m,
     );
     expect(lines.at(-1)).toMatch(/95% intervals of the mean gap over 2 seeds, paired by seed/);
 
@@ -35,6 +35,17 @@ describe('mot study', () => {
     expect(detail.report.points).toHaveLength(2);
     expect(detail.report.points[0].seeds).toHaveLength(2);
     expect(detail.report.verdict).toBe(lines.at(-1));
+
+    const markdown = mot(['study', '--show', studyId, '--markdown'], dataDir);
+    expect(markdown.code, markdown.stderr).toBe(0);
+    expect(markdown.stdout).toMatch(/^## tiny\n/);
+    expect(markdown.stdout).toMatch(
+      /^\| steps=3 \| \d\.\d{4} \| \d\.\d{4} \| s1 [+-]\d\.\d{3}, s2 /m,
+    );
+    expect(markdown.stdout).toContain(`**Verdict:** ${detail.report.verdict}`);
+    const both = mot(['study', '--show', studyId, '--json', '--markdown'], dataDir);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/give one report format/);
   });
 
   it.each([

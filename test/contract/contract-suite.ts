@@ -18,6 +18,7 @@ import {
 } from '../../src/core/api/contract';
 import type { RunRecord } from '../../src/core/api/run-record';
 import type { MetricRecord } from '../../src/core/train/metrics';
+import { settingsBadCases } from './settings-suite';
 import { studyBadCases } from './study-suite';
 
 export interface ContractClient {
@@ -249,6 +250,7 @@ function badCases(run: string): BadCase[] {
     ['estimateConfig', 'x', '(request)'],
     ...noArgs('listStudies'),
     ...studyBadCases(),
+    ...settingsBadCases(),
   ];
 }
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Workbench } from '../../src/services/workbench';
 import { defineContractSuite, type ContractClient } from './contract-suite';
+import { defineSettingsSuite } from './settings-suite';
 import { defineStudySuite } from './study-suite';
 
 async function inProcess(): Promise<ContractClient> {
@@ -19,3 +20,4 @@ async function inProcess(): Promise<ContractClient> {
 
 defineContractSuite('in-process', inProcess);
 defineStudySuite('in-process', inProcess);
+defineSettingsSuite('in-process', inProcess);

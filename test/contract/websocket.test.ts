@@ -15,6 +15,7 @@ import {
 } from '../../src/services/server/workbench-server';
 import { Workbench } from '../../src/services/workbench';
 import { defineContractSuite, type ContractClient } from './contract-suite';
+import { defineSettingsSuite } from './settings-suite';
 import { defineStudySuite } from './study-suite';
 
 function staticRoot(): string {
@@ -81,6 +82,7 @@ async function overWebSocket(): Promise<ContractClient> {
 
 defineContractSuite('websocket', overWebSocket);
 defineStudySuite('websocket', overWebSocket);
+defineSettingsSuite('websocket', overWebSocket);
 
 describe('mot serve: what the server refuses', () => {
   let workbench: Workbench;

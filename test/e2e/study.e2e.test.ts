@@ -3,6 +3,7 @@
  * trained a smoke-sized dense-vs-MoT grid over two seeds: the per-seed gaps, the mean with its 95%
  * interval, the verdict per point and the passes over the data are on the page, as the CLI printed.
  */
+import { readFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDir, mot } from '../cli/run-mot';
@@ -58,6 +59,25 @@ describe.skipIf(chromiumMissing !== null)(
       const runs = await page.getByTestId('study-run-row').allInnerTexts();
       expect(runs).toHaveLength(8);
       await screenshot(page, 'study-report-seeds');
+
+      // The table exports as the Markdown the CLI prints, the chart as a PNG with its caption.
+      const [markdown] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByTestId('study-markdown').click(),
+      ]);
+      expect(markdown.suggestedFilename()).toBe('seeds-report.md');
+      const shown = mot(['study', '--show', studyId, '--markdown'], server.dataDir);
+      expect(readFileSync((await markdown.path())!, 'utf8')).toBe(shown.stdout);
+      const [png] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByTestId('study-report').getByTestId('png-button').click(),
+      ]);
+      expect(png.suggestedFilename()).toBe('seeds-gap.png');
+      expect(
+        readFileSync((await png.path())!)
+          .subarray(1, 4)
+          .toString(),
+      ).toBe('PNG');
       expectNoPageErrors(opened);
     });
   },

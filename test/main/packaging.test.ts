@@ -22,9 +22,11 @@ import {
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build as buildApp } from 'electron-vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import config from '../../electron-builder.config.js';
+import { findAddon } from '../../src/services/native-kernels';
 import { forkTrainerLauncher } from '../../src/services/run-manager/fork-launcher';
 import { Workbench } from '../../src/services/workbench';
 import { REPO_ROOT } from './built-app';
@@ -102,6 +104,7 @@ describe.skipIf(process.platform !== 'linux')('the packaged app', () => {
     const built = [
       'main/index.js',
       'main/trainer-process.js',
+      'main/train-worker.js',
       'preload/index.cjs',
       'renderer/index.html',
     ];
@@ -146,6 +149,7 @@ describe.skipIf(process.platform !== 'linux')('the packaged app', () => {
     for (const needed of [
       '/out/main/index.js',
       '/out/main/trainer-process.js',
+      '/out/main/train-worker.js',
       '/out/preload/index.cjs',
       '/out/renderer/index.html',
       '/package.json',
@@ -221,7 +225,25 @@ describe.skipIf(process.platform !== 'linux')('the packaged app', () => {
     );
   });
 
-  it("trains a run with the package's own training process and dependencies", async () => {
+  // `npm install` builds the addon where a BLAS is installed; without one there is nothing to ship.
+  const builtAddon = join(REPO_ROOT, 'native', 'build', 'Release', 'mot_native.node');
+  it.skipIf(!existsSync(builtAddon))(
+    'carries the native kernels outside the asar, where the packaged bundle finds and loads them',
+    () => {
+      const resources = join(work, 'dist', 'linux-unpacked', 'resources');
+      const shipped = join(resources, 'native', 'mot_native.node');
+      expect(readFileSync(shipped).equals(readFileSync(builtAddon))).toBe(true);
+      expect(files.filter((f) => f.endsWith('mot_native.node'))).toEqual([]); // not in the asar
+      // As the trainer bundle inside app.asar resolves it, with and without resourcesPath.
+      const bundle = pathToFileURL(join(archive, 'out', 'main', 'trainer-process.js')).href;
+      expect(findAddon(bundle, resources)).toBe(shipped);
+      expect(findAddon(bundle)).toBe(shipped);
+      const addon = require(shipped) as { info(): { blas: string } };
+      expect(addon.info().blas).toMatch(/\w/);
+    },
+  );
+
+  it("trains a run with the package's own training process, worker thread and dependencies", async () => {
     const extracted = join(work, 'extracted');
     asar.extractAll(archive, extracted);
     const workbench = await Workbench.open(join(work, 'data'), {
@@ -232,7 +254,8 @@ describe.skipIf(process.platform !== 'linux')('the packaged app', () => {
     try {
       const created = await workbench.handle('createRun', {
         preset: 'smoke',
-        config: { train: { steps: 8 } },
+        // Two workers: the bundled train-worker.js beside the training process runs too.
+        config: { train: { steps: 8, workers: 2 } },
       });
       if (!created.ok) throw new Error(created.error.message);
       const runId = (created.value as { id: string }).id;
@@ -244,6 +267,8 @@ describe.skipIf(process.platform !== 'linux')('the packaged app', () => {
       });
       expect((await workbench.handle('startRun', { runId })).ok).toBe(true);
       expect(await ended).toMatchObject({ status: 'completed' });
+      const log = readFileSync(join(work, 'data', 'runs', runId, 'log.txt'), 'utf8');
+      expect(log).toContain('2 worker thread(s), 4 rows each');
     } finally {
       await workbench.close();
     }

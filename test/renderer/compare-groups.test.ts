@@ -86,4 +86,20 @@ describe('config diff applicability', () => {
     const other = config({ model: { mot: { groupSize: 2 } } });
     expect(diffConfigs([dense, other].map(applicableSettings), ['name'])).toEqual([]);
   });
+
+  it('leaves out the token-choice settings of an expert-choice run', () => {
+    const tokenChoice = config({
+      model: { ffn: 'moe', moe: { topK: 2, balanceChoices: 'first' } },
+    });
+    const expertChoice = config({
+      model: { ffn: 'moe', moe: { router: 'expert-choice', topK: 1, loadBalanceWeight: 0.5 } },
+    });
+    const rows = diffConfigs([tokenChoice, expertChoice].map(applicableSettings), ['name']);
+    const byPath = Object.fromEntries(rows.map((r) => [r.path, r.values]));
+    expect(byPath['model.moe.router']).toEqual(['token-choice', 'expert-choice']);
+    expect(byPath['model.moe.topK']).toEqual([2, undefined]);
+    expect(byPath['model.moe.balanceChoices']).toEqual(['first', undefined]);
+    expect(byPath['model.moe.loadBalanceWeight']?.[1]).toBeUndefined();
+    expect(byPath['model.moe.capacityFactor']).toBeUndefined(); // both read it, and it is equal
+  });
 });

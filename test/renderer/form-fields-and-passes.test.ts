@@ -4,9 +4,13 @@ import { resolveConfig, type RunConfig } from '../../src/core/config';
 import { BASE_CONFIG } from '../../src/core/presets';
 import {
   DATA_FIELDS,
+  ENGINE_CHOICES,
+  ENGINE_FIELDS,
   INTERVAL_FIELDS,
   MODEL_CHOICES,
   MOE_CHOICES,
+  MOE_FIELDS,
+  WORKERS_CHOICE,
   inapplicableReason,
 } from '../../src/renderer/src/lib/config-fields';
 import { setPath } from '../../src/renderer/src/lib/config-paths';
@@ -44,11 +48,40 @@ describe('experiment form fields', () => {
     }
   });
 
+  it('worker threads: 1 drops the key, auto and counts are written as the schema wants them', () => {
+    const write = (value: string) => {
+      const config = structuredClone(BASE_CONFIG) as RunConfig;
+      setPath(config, WORKERS_CHOICE.path, WORKERS_CHOICE.toConfig!(value));
+      return config;
+    };
+    expect('workers' in write('1').train).toBe(false);
+    expect(resolveConfig(BASE_CONFIG, write('auto')).train.workers).toBe('auto');
+    expect(resolveConfig(BASE_CONFIG, write('2')).train.workers).toBe(2);
+    expect(WORKERS_CHOICE.options.map((o) => o.value)).toEqual(['1', 'auto', '2', '4', '8', '16']);
+    const on = (backend: RunConfig['backend']) =>
+      inapplicableReason(WORKERS_CHOICE, resolveConfig(BASE_CONFIG, { backend }));
+    expect(on('wasm')).toBeNull();
+    expect(on('auto')).toBeNull();
+    expect(on('torch')).toMatch(/processes/);
+    expect(on('tensorflow')).toMatch(/wasm and cpu/);
+    // A count > 1 stays editable on torch, so its config error can be fixed where it shows.
+    const two = { ...BASE_CONFIG, backend: 'torch', train: { ...BASE_CONFIG.train, workers: 2 } };
+    expect(inapplicableReason(WORKERS_CHOICE, two as RunConfig)).toBeNull();
+  });
+
   it('disables balance choices unless token choice with top-k > 1', () => {
     const balance = spec(MOE_CHOICES, 'model.moe.balanceChoices');
     expect(inapplicableReason(balance, moe('token-choice', 2))).toBeNull();
     expect(inapplicableReason(balance, moe('token-choice', 1))).toMatch(/top-k = 1/);
     expect(inapplicableReason(balance, moe('expert-choice', 2))).toMatch(/Token choice only/);
+  });
+
+  it('disables top-k and the load-balance weight for expert choice, which never reads them', () => {
+    for (const path of ['model.moe.topK', 'model.moe.loadBalanceWeight']) {
+      const field = spec(MOE_FIELDS, path);
+      expect(inapplicableReason(field, moe('token-choice', 2))).toBeNull();
+      expect(inapplicableReason(field, moe('expert-choice', 1))).toMatch(/^Token choice only: /);
+    }
   });
 
   it('disables eval batches once the validation sample is set in tokens', () => {
@@ -60,6 +93,33 @@ describe('experiment form fields', () => {
     setPath(config, 'data.validationTokens', 4096);
     expect(inapplicableReason(evalBatches, config)).toMatch(/tokens/);
     expect(inapplicableReason(spec(DATA_FIELDS, 'data.seed'), config)).toBeNull();
+  });
+});
+
+describe('torch engine fields', () => {
+  const processes = spec(ENGINE_FIELDS, 'train.processes');
+  const precision = spec(ENGINE_CHOICES, 'train.precision');
+  /** A draft as the form holds it: not necessarily valid (processes > 1 off torch is an error). */
+  const on = (backend: RunConfig['backend'], processCount?: number): RunConfig => {
+    const config = structuredClone(BASE_CONFIG);
+    config.backend = backend;
+    setPath(config, 'train.processes', processCount);
+    return config;
+  };
+
+  it('offers processes on torch only, but keeps a stale count editable where its error shows', () => {
+    expect(inapplicableReason(processes, on('torch'))).toBeNull();
+    expect(inapplicableReason(processes, on('wasm'))).toMatch(/Backend torch only/);
+    expect(inapplicableReason(processes, on('auto'))).toMatch(/Backend torch only/);
+    expect(inapplicableReason(processes, on('wasm', 2))).toBeNull();
+  });
+
+  it('offers the precision where torch may train (torch, auto), with every schema value', () => {
+    expect(precision.options.map((o) => o.value)).toEqual(['fp32', 'tf32', 'bf16']);
+    expect(precision.help).toMatch(/CUDA only/);
+    expect(inapplicableReason(precision, on('torch'))).toBeNull();
+    expect(inapplicableReason(precision, on('auto'))).toBeNull();
+    expect(inapplicableReason(precision, on('cpu'))).toMatch(/fp32/);
   });
 });
 

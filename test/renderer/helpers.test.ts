@@ -250,6 +250,7 @@ describe('routes', () => {
     { name: 'run', runId: '20261129-044512-ab12', tab: 'inspect' },
     { name: 'studies' },
     { name: 'study', studyId: '20261129-044512-ab12' },
+    { name: 'settings' },
   ])('round-trips %o', (route) => {
     expect(parseRoute(routeHash(route))).toEqual(
       route.name === 'new' ? { clone: undefined, preset: undefined, ...route } : route,

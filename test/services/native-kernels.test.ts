@@ -6,7 +6,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { FFN_KINDS } from '../../src/core/config';
-import { fastProducts } from '../../src/core/model/ops';
+import { CAUSAL_SOFTMAX_KERNEL, SOFTMAX_GRAD_KERNEL } from '../../src/core/model/attention';
+import { LayerNorm } from '../../src/core/model/layer-norm';
+import { fastProducts, nativeKernels, relu } from '../../src/core/model/ops';
+import { Params } from '../../src/core/model/params';
 import { Rng } from '../../src/core/rng';
 import { AdamW } from '../../src/core/train/adamw';
 import { Trainer } from '../../src/core/train/trainer';
@@ -101,6 +104,105 @@ describe.skipIf(!addon)('native kernels', () => {
       /outside the heap/,
     );
     expect(() => addon!.transpose(heap, 0, 32, [2, 3], [0, 0])).toThrow(/permutation/);
+  });
+
+  it('LayerNorm in one native pass each way equals the tfjs form on cpu, values and gradients', async () => {
+    const shape = [3, 5, 13];
+    const layerNormAndGrads = () => {
+      const params = new Params(new Rng(1));
+      const norm = new LayerNorm(params, 'ln', 13);
+      // A gain and bias away from 1 and 0, so that every use of them is checked.
+      const gain = params.get('ln.gain');
+      const bias = params.get('ln.bias');
+      gain.assign(tf.tensor1d(values([13], 8)));
+      bias.assign(tf.tensor1d(values([13], 9)));
+      const x = tf.variable(tf.tensor(values(shape, 6), shape));
+      const dy = tf.tensor(values(shape, 7), shape);
+      const { grads } = tf.variableGrads(() => tf.sum(tf.mul(norm.apply(x), dy)), [x, gain, bias]);
+      const all = tf.concat([
+        norm.apply(x).flatten(),
+        ...[x, gain, bias].map((v) => grads[v.name].flatten()),
+      ]);
+      tf.dispose([x, ...Object.values(grads)]);
+      params.dispose();
+      return all;
+    };
+    const { cpu, native } = await onBoth(layerNormAndGrads);
+    expect(maxDiff(cpu, native)).toBeLessThan(1e-5);
+    expect(maxDiff(cpu.slice(0, 195), values(shape, 6))).toBeGreaterThan(0.1); // it normalised
+  });
+
+  it("ReLU's one-pass native gradient equals tfjs's on cpu (zeros at and below 0)", async () => {
+    const shape = [7, 9];
+    const { cpu, native } = await onBoth(() => {
+      const x = tf.tensor(values(shape, 11), shape).round(); // whole numbers: some exactly 0
+      const dy = tf.tensor(values(shape, 12), shape);
+      const [dx] = tf.grads((a: tf.Tensor) => tf.sum(tf.mul(relu(a), dy)))([x]);
+      return tf.concat([relu(x).flatten(), dx.flatten()]);
+    });
+    expect(maxDiff(cpu, native)).toBe(0); // exactly (tfjs's dy * 0 can be -0, this kernel's 0)
+    expect(cpu.slice(0, 63).filter((v) => v === 0).length).toBeGreaterThan(10);
+  });
+
+  it("attention's causal softmax equals softmax(x + mask) on cpu, values and gradients", async () => {
+    const [n, t] = [3, 9];
+    const { cpu, native } = await onBoth(() => {
+      const x = tf.tensor3d(values([n, t, t], 13), [n, t, t]).mul(3);
+      const dy = tf.tensor3d(values([n, t, t], 14), [n, t, t]);
+      const mask = tf.tensor2d(
+        Array.from({ length: t * t }, (_, i) => (i % t > Math.floor(i / t) ? -1e9 : 0)),
+        [t, t],
+      );
+      const softmax = (a: tf.Tensor) =>
+        nativeKernels()
+          ? (tf.engine().runKernel(CAUSAL_SOFTMAX_KERNEL, { x: a }) as tf.Tensor)
+          : tf.softmax(a.add(mask));
+      const probs = softmax(x);
+      // The gradient: the native kernel on native, tfjs's softmax gradient on cpu.
+      const dx = nativeKernels()
+        ? (tf.engine().runKernel(SOFTMAX_GRAD_KERNEL, { dy, y: probs }) as tf.Tensor)
+        : tf.grads((a: tf.Tensor) => tf.sum(tf.mul(softmax(a), dy)))([x])[0];
+      return tf.concat([probs.flatten(), dx.flatten()]);
+    });
+    expect(maxDiff(cpu, native)).toBeLessThan(1e-6);
+    expect(cpu[1]).toBe(0); // row 0 sees key 0 only
+    expect(cpu[0]).toBe(1);
+  });
+
+  it('Identity and same-dtype Cast share data; the copy outlives the original; int casts convert', async () => {
+    await selectBackend('wasm', { native: true });
+    const x = tf.tensor1d([1.5, -2.25, 3]);
+    const buffers = () => (tf.memory() as { numDataBuffers: number }).numDataBuffers;
+    const before = buffers();
+    const copy = tf.clone(x);
+    const same = tf.cast(x, 'float32');
+    expect(buffers()).toBe(before); // no new buffer
+    x.dispose();
+    expect(Array.from(copy.dataSync())).toEqual([1.5, -2.25, 3]);
+    copy.dispose();
+    expect(Array.from(same.dataSync())).toEqual([1.5, -2.25, 3]);
+    const ints = tf.cast(same, 'int32');
+    expect(ints.dtype).toBe('int32');
+    expect(Array.from(ints.dataSync())).toEqual([1, -2, 3]);
+    tf.dispose([same, ints]);
+    expect(buffers()).toBe(before - 1);
+    const words = tf.clone(tf.tensor1d(['a', 'b'], 'string'));
+    expect(words.arraySync()).toEqual(['a', 'b']);
+  });
+
+  it('the LayerNorm kernels reject mismatched shapes and ranges outside the heap', async () => {
+    await selectBackend('wasm', { native: true });
+    const engine = tf.engine();
+    expect(() =>
+      engine.runKernel(
+        'MotLayerNorm',
+        { x: tf.ones([2, 4]), gain: tf.ones([3]), bias: tf.zeros([4]) },
+        { epsilon: 1e-5 },
+      ),
+    ).toThrow(/gain and bias must be \[4\]/);
+    const heap = new ArrayBuffer(64);
+    expect(() => addon!.layerNorm(heap, 4, 8, 0, 0, 0, 0, 0, 0, 1e-5)).toThrow(/outside the heap/);
+    expect(() => addon!.layerNormGrad(heap, 1, 0, 0, 0, 0, 0, 0, 0, 0)).toThrow(/d >= 1/);
   });
 
   it.each([0, 0.01])(

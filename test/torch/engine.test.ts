@@ -52,7 +52,9 @@ describe.skipIf(skipReason !== '')('the torch engine', () => {
   it('reports which python and torch it found', async () => {
     const torch = (await probeBackends()).find((b) => b.name === 'torch')!;
     expect(torch.available).toBe(true);
-    expect(torch.detail).toMatch(/^python 3\.\d+\.\d+ \(.+\), torch \d+\.\d+.*, (no CUDA|CUDA: )/);
+    expect(torch.detail).toMatch(
+      /^python 3\.\d+\.\d+ \(.+\), torch \d+\.\d+.*, (no CUDA|CUDA: |MPS)/,
+    );
   });
 
   for (const ffn of ['dense', 'mot'] as FfnKind[]) {

@@ -2,11 +2,13 @@
  * A run leaves the workbench and comes back: `exportStoredRun` writes a folder that plain
  * `python3 train.py` continues from the run's last checkpoint, `attachRunFolder` registers that
  * folder in another data dir (history, checkpoints and all), and deleting the run detaches it
- * without touching the folder.
+ * without touching the folder. The exported folder also trains with 2 ranks through torch's
+ * elastic launcher (launch.py, c10d rendezvous), as one process would.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -20,7 +22,26 @@ import { EventHub } from '../../src/services/events';
 import { loadCheckpoint } from '../../src/services/run-data';
 import { RunStore } from '../../src/services/store';
 import { trainStoredRun } from '../../src/services/training';
-import { createRun, openStore, records, skipReason, smallConfig, torchPython } from './helpers';
+import {
+  createRun,
+  evalRecords,
+  maxDifference,
+  openStore,
+  records,
+  skipReason,
+  smallConfig,
+  torchPython,
+  trainLosses,
+} from './helpers';
+
+/** A TCP port nothing listens on right now (for the rendezvous). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 describe.skipIf(skipReason !== '')('export and attach', () => {
   it('an exported run continues under plain python3 and attaches back; detaching keeps the folder', async () => {
@@ -86,5 +107,37 @@ describe.skipIf(skipReason !== '')('export and attach', () => {
     );
     expect(steps).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     expect(store.get(attached.id)).toMatchObject({ status: 'completed', lastStep: 30 });
+  });
+
+  it('an exported run trains with 2 ranks through launch.py (the elastic launcher, c10d) as in one process', async () => {
+    const config = smallConfig({
+      model: { ffn: 'mot' },
+      train: { steps: 8, evalEvery: 4, checkpointEvery: 8, snapshotEvery: 8 },
+    });
+    const root = mkdtempSync(path.join(tmpdir(), 'mot-export-'));
+    const single = await exportNewRun(config, path.join(root, 'single'));
+    const ranks = await exportNewRun(config, path.join(root, 'ranks'));
+    const python = torchPython!.command;
+    await promisify(execFile)(python, [path.join(single.dir, 'train.py')]);
+    // The command the exported README gives for one node, with a rendezvous endpoint of its own.
+    const rendezvous = `127.0.0.1:${await freePort()}`;
+    await promisify(execFile)(python, [
+      path.join(ranks.dir, 'launch.py'),
+      ...['--nnodes', '1', '--nproc_per_node', '2'],
+      ...['--rdzv_backend', 'c10d', '--rdzv_endpoint', rendezvous],
+      path.join(ranks.dir, 'train.py'),
+    ]);
+    expect(readFileSync(path.join(ranks.runDir, 'log.txt'), 'utf8')).toMatch(/2 processes/);
+
+    const store = await openStore();
+    const one = await attachRunFolder(store, single.runDir);
+    const two = await attachRunFolder(store, ranks.runDir);
+    expect(two).toMatchObject({ status: 'completed', lastStep: 8 });
+    const losses = trainLosses(store, two.id);
+    expect(losses).toHaveLength(8);
+    expect(maxDifference(losses, trainLosses(store, one.id))).toBeLessThan(2e-3);
+    const validation = (id: string) => evalRecords(store, id).map((r) => r.validationLoss);
+    expect(validation(two.id)).toHaveLength(2);
+    expect(maxDifference(validation(two.id), validation(one.id))).toBeLessThan(2e-3);
   });
 });

@@ -16,6 +16,6 @@ describe.skipIf(skipReason !== '')('the torch layers', () => {
     const script = path.join(import.meta.dirname, 'model_properties.py');
     const { stdout } = await promisify(execFile)(torchPython!.command, [script, torchEngineDir()]);
     const { checked } = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as { checked: string[] };
-    expect(checked).toHaveLength(7);
+    expect(checked).toHaveLength(8);
   });
 });

@@ -90,4 +90,12 @@ moved = (ec(xe2)[0] - y0).abs().sum(-1) > 1e-12  # (B, T)
 assert not moved[:, :2].any() and not moved[:, 3:].any(), moved
 checked.append("expert choice is causal: it chooses per position across the batch")
 
+# Equal probabilities (sequences that begin alike) go to the lower batch row, as in the tfjs
+# engine: torch.topk would break these ties arbitrarily. c = floor(1 * 8 / 2) = 4 of 8 rows.
+alike = torch.randn(1, 3, 5).repeat(8, 1, 1)  # eight identical sequences
+_, _, (stats, (chosen_by, token, _, T)) = ec(alike, capture=True)
+rows_taken = sorted(set((token // T).tolist()))
+assert stats["capacity"] == 4 and rows_taken == [0, 1, 2, 3], rows_taken
+checked.append("expert choice: ties go to the lower batch row")
+
 print(json.dumps({"checked": checked}))

@@ -2,13 +2,15 @@
  * The two engines train the same function: one config and seed trained 30 steps on tfjs-wasm and
  * on torch (CPU, the real /usr/bin/python3 or whichever Python has torch) give the same per-step
  * losses (within 2e-3), and one checkpoint gives the same validation loss in both (within 1e-4),
- * for dense, MoT and token-choice MoE. Same initial weights (the workbench writes them) and the
- * same batches (the sampler's RNG reproduced in Python).
+ * for dense, MoT, token-choice MoE and expert-choice MoE. Same initial weights (the workbench writes
+ * them) and the same batches (the sampler's RNG reproduced in Python). Expert choice also needs the
+ * same tie-breaking: sequences that begin with the same bytes have equal router probabilities at
+ * those positions (at step 2 of this run already), and both engines give such ties to the lower row.
  */
 import { writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { FfnKind } from '../../src/core/config';
+import type { PartialRunConfig } from '../../src/core/config';
 import { validationLoss, validationWindows } from '../../src/core/train/validation';
 import { loadCheckpoint, loadRunData, modelFromCheckpoint } from '../../src/services/run-data';
 import { prepareTorchRun } from '../../src/services/engines/torch-prepare';
@@ -25,11 +27,17 @@ import {
 } from './helpers';
 
 describe.skipIf(skipReason !== '')('torch and tfjs-wasm train the same model', () => {
-  for (const ffn of ['dense', 'mot', 'moe'] as FfnKind[]) {
-    it(`${ffn}: per-step train losses within 2e-3, checkpoints evaluate alike in both engines`, async () => {
+  const architectures: [string, PartialRunConfig['model']][] = [
+    ['dense', { ffn: 'dense' }],
+    ['mot', { ffn: 'mot' }],
+    ['moe', { ffn: 'moe' }], // token choice, top-1, with drops
+    ['expert-choice moe', { ffn: 'moe', moe: { router: 'expert-choice' } }],
+  ];
+  for (const [label, architecture] of architectures) {
+    it(`${label}: per-step train losses within 2e-3, checkpoints evaluate alike in both engines`, async () => {
       const store = await openStore();
-      const wasm = await createRun(store, smallConfig({ model: { ffn }, backend: 'wasm' }));
-      const torch = await createRun(store, smallConfig({ model: { ffn }, backend: 'torch' }));
+      const wasm = await createRun(store, smallConfig({ model: architecture, backend: 'wasm' }));
+      const torch = await createRun(store, smallConfig({ model: architecture, backend: 'torch' }));
       await train(store, wasm);
       await train(store, torch);
 

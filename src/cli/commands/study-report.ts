@@ -5,13 +5,7 @@
  */
 import type { StudyDetail } from '../../core/api/study';
 import { formatGridValue } from '../../core/study/grid';
-import {
-  formatPasses,
-  gapWithInterval,
-  signed,
-  type StudyArm,
-  type StudyGapPoint,
-} from '../../core/study/report';
+import { gapTable } from '../../core/study/gap-table';
 import { table } from '../output';
 
 const loss = (x: number | null | undefined) => (x === null || x === undefined ? '-' : x.toFixed(4));
@@ -35,45 +29,9 @@ export function formatStudyReport(detail: StudyDetail): string {
     runs,
   ];
   if (report.comparesDenseAndMot) {
-    const rate = report.sweepsLearningRate ? ['dense lr', 'mot lr'] : [];
-    const gaps = table(
-      [
-        'point',
-        ...rate,
-        'dense val',
-        'mot val',
-        'gap per seed',
-        'mean gap [95% interval]',
-        'verdict',
-        'passes',
-        'flops mot/dense',
-      ],
-      report.points.map((p) => [
-        p.label || '(all)',
-        ...(report.sweepsLearningRate ? [rateOf(p.dense), rateOf(p.mot)] : []),
-        loss(p.dense?.meanLoss),
-        loss(p.mot?.meanLoss),
-        perSeed(p),
-        gapWithInterval(p),
-        p.verdict ?? 'pending',
-        formatPasses(p.passes),
-        p.flopsRatio === null ? '-' : p.flopsRatio.toFixed(3),
-      ]),
-    );
-    lines.push('', gaps);
+    const gaps = gapTable(report);
+    lines.push('', table(gaps.header, gaps.rows));
   }
   lines.push('', report.verdict);
   return lines.join('\n');
-}
-
-function rateOf(arm: StudyArm | null): string {
-  return arm?.learningRate === null || arm === null ? 'pending' : String(arm.learningRate);
-}
-
-/** `s1 +0.007 s2 +0.014 s3 +0.076` */
-function perSeed(point: StudyGapPoint): string {
-  if (point.seeds.length === 0) return '-';
-  return point.seeds
-    .map((s) => `${s.seed === null ? '' : `s${s.seed} `}${signed(s.gap)}`)
-    .join(' ');
 }

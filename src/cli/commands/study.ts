@@ -22,6 +22,7 @@ import { createStudy, studyDetail, studyRunIds } from '../../services/study';
 import { parse, requireFlag, UsageError } from '../args';
 import { readJsonFile } from '../files';
 import { progress, result } from '../output';
+import { studyReportMarkdown } from '../../core/study/gap-table';
 import { formatStudyReport } from './study-report';
 import { trainWithProgress } from './train';
 
@@ -39,13 +40,15 @@ export async function studyCommand(argv: string[]): Promise<void> {
     resume: { type: 'string' },
     show: { type: 'string' },
     json: { type: 'boolean' },
+    markdown: { type: 'boolean' },
     'data-dir': { type: 'string' },
   });
+  const format = reportFormat(values);
   if (values.show !== undefined || values.resume !== undefined) {
     const store = await openStore(resolveDataDir(values['data-dir']));
     const id = (values.show ?? values.resume) as string;
     if (values.resume !== undefined) await trainStudy(store, id);
-    return printReport(store, id, values.json === true);
+    return printReport(store, id, format);
   }
 
   const name = requireFlag(values.name, 'name');
@@ -73,7 +76,7 @@ export async function studyCommand(argv: string[]): Promise<void> {
     `study ${study.id} "${name}": ${count} runs for ${study.runs.length} grid points in ${store.dataDir}`,
   );
   await trainStudy(store, study.id);
-  printReport(store, study.id, values.json === true);
+  printReport(store, study.id, format);
 }
 
 /** Trains every run of the study that has not completed, in grid order; stops on Ctrl-C. */
@@ -102,9 +105,19 @@ async function trainStudy(store: RunStore, studyId: string): Promise<void> {
   }
 }
 
-function printReport(store: RunStore, studyId: string, json: boolean): void {
+type ReportFormat = 'text' | 'json' | 'markdown';
+
+function reportFormat(values: { json?: boolean; markdown?: boolean }): ReportFormat {
+  if (values.json === true && values.markdown === true)
+    throw new UsageError('--json and --markdown: give one report format');
+  return values.json === true ? 'json' : values.markdown === true ? 'markdown' : 'text';
+}
+
+function printReport(store: RunStore, studyId: string, format: ReportFormat): void {
   const detail = studyDetail(store, store.studies.get(studyId));
-  if (json) result(detail);
+  if (format === 'json') result(detail);
+  else if (format === 'markdown')
+    process.stdout.write(studyReportMarkdown(detail.study.name, detail.report));
   else process.stdout.write(`${formatStudyReport(detail)}\n`);
 }
 

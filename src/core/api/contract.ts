@@ -5,7 +5,9 @@
  * `mot serve`, and both renderer hosts derive from this table, so no channel name is written twice.
  *
  * Pure: no Node, no DOM, no Electron. Paths never travel in requests: imports of user files happen
- * through a file dialog (desktop) or the command line (CLI / server).
+ * through a file dialog (desktop) or the command line (CLI / server). The one exception is the
+ * torch engine's Python, which a person types in Settings: the Node side accepts only an absolute
+ * path to an existing executable file, and runs it only to ask about torch and to train.
  */
 import * as v from 'valibot';
 import type { BackendChoice, PartialRunConfig, RunConfig } from '../config';
@@ -15,6 +17,7 @@ import type { MetricRecord } from '../train/metrics';
 import type { MixSnapshot } from '../train/snapshot';
 import { STUDY_LIMITS } from '../study/grid';
 import { RUN_ID_PATTERN, type RunRecord, type RunStatus } from './run-record';
+import type { AppSettings, PythonSearchReport } from './settings';
 import type { StudyDetail, StudySummary } from './study';
 
 const runId = v.pipe(
@@ -54,6 +57,14 @@ const configInput = v.pipe(
   v.record(v.string(), v.unknown()),
 );
 const empty = v.strictObject({});
+/** The torch engine's Python; that it exists and is executable is checked on the Node side. */
+const pythonPath = v.pipe(
+  v.string(),
+  v.trim(),
+  v.minLength(1, 'must not be empty (null forgets the setting)'),
+  v.maxLength(4096),
+  v.check((p) => !p.includes('\0'), 'must not contain NUL'),
+);
 const generationId = v.pipe(
   v.string(),
   v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, - or _'),
@@ -228,6 +239,26 @@ export const METHODS = {
     }),
   ),
   backendInfo: method<BackendInfo[]>()(empty),
+  /** The app settings: how many runs train at once, the torch engine's Python. */
+  getSettings: method<AppSettings>()(empty),
+  /**
+   * Changes the settings given; `pythonPath: null` forgets the path (the engine searches again).
+   * A path must be absolute and name an existing executable file (invalid_request otherwise).
+   */
+  updateSettings: method<AppSettings>()(
+    v.strictObject({
+      trainingConcurrency: v.optional(
+        v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(64)),
+      ),
+      pythonPath: v.optional(v.nullable(pythonPath)),
+    }),
+  ),
+  /**
+   * Asks every candidate Python (the setting, or `pythonPath` to try one before saving it,
+   * MOT_PYTHON, VIRTUAL_ENV, CONDA_PREFIX, PATH, the system's) for its torch and CUDA devices,
+   * and says which the torch engine would use.
+   */
+  findPython: method<PythonSearchReport>()(v.strictObject({ pythonPath: v.optional(pythonPath) })),
   /** What the store repaired or noticed since this process opened it, oldest first. */
   storeNotices: method<StoreNoticeInfo[]>()(empty),
   /**
@@ -362,3 +393,4 @@ export interface Host {
 }
 
 export type { BackendChoice, PartialRunConfig };
+export type { AppSettings, PythonCandidateReport, PythonSearchReport } from './settings';

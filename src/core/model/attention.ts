@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { channelMatMul, fastProducts, linear, unstackRows } from './ops';
+import { channelMatMul, customOp, fastProducts, linear, nativeKernels, unstackRows } from './ops';
 import type { Params } from './params';
 
 /**
@@ -34,12 +34,23 @@ export class CausalSelfAttention {
     const [B, T, d] = x.shape;
     const H = this.heads;
     const headDim = d / H;
-    const qkv = linear(x.reshape([B * T, d]) as tf.Tensor2D, this.qkv as tf.Tensor2D)
-      .reshape([B, T, 3, H, headDim])
-      .transpose([2, 0, 3, 1, 4]); // [3, B, H, T, hd]
-    const [q, k, v] = unstackRows(qkv).map((t) => t.reshape([B * H, T, headDim]) as tf.Tensor3D);
-    const scores = tf.matMul(q.mul(1 / Math.sqrt(headDim)) as tf.Tensor3D, k, false, true); // [N, T_q, T_k]
-    const probs = tf.softmax(scores.add(causalMask(T))); // over keys
+    // q, k and v each from its own [d, d] column block of the weight: splitting the [d, 3d]
+    // weight copies 3d^2 floats, while splitting the [B*T, 3d] product (and scattering its
+    // gradient back) costs several passes over 3BTd.
+    const rows = x.reshape([B * T, d]) as tf.Tensor2D;
+    // The 1/sqrt(hd) of the scores goes on q's weights: d^2 multiplies instead of B*T*d.
+    const scale = tf.tensor3d([1 / Math.sqrt(headDim), 1, 1], [3, 1, 1]);
+    const blocks = unstackRows(this.qkv.reshape([d, 3, d]).transpose([1, 0, 2]).mul(scale)); // 3 x [d, d]
+    const [q, k, v] = blocks.map(
+      (w) =>
+        linear(rows, w as tf.Tensor2D)
+          .reshape([B, T, H, headDim])
+          .transpose([0, 2, 1, 3])
+          .reshape([B * H, T, headDim]) as tf.Tensor3D, // [N, T, hd]
+    );
+    const scores = tf.matMul(q, k, false, true) as tf.Tensor3D; // [N, T_q, T_k]
+    // Over keys; the native kernel masks as it goes (one pass each way, no mask to add).
+    const probs = nativeKernels() ? causalSoftmax(scores) : tf.softmax(scores.add(causalMask(T)));
     const mixed = tf.matMul(probs, v); // [N, T, hd]
     const merged = mixed
       .reshape([B, H, T, headDim])
@@ -79,6 +90,25 @@ export class CausalSelfAttention {
     return linear(merged as tf.Tensor2D, this.out as tf.Tensor2D).reshape([B, T, d]) as tf.Tensor3D;
   }
 }
+
+/**
+ * Kernels the native addon adds to the wasm backend. CAUSAL_SOFTMAX_KERNEL: input x [N, T, T]
+ * (query, key); output the softmax over keys 0..q of each row q, 0 for the later keys (what
+ * softmax(x + causalMask) gives). SOFTMAX_GRAD_KERNEL: inputs dy, y (= softmax over the last
+ * axis); output y * (dy - sum(dy * y)) per row.
+ */
+export const CAUSAL_SOFTMAX_KERNEL = 'MotCausalSoftmax';
+export const SOFTMAX_GRAD_KERNEL = 'MotSoftmaxGrad';
+
+const causalSoftmax = customOp(([scores], save) => {
+  const engine = tf.engine();
+  const probs = engine.runKernel(CAUSAL_SOFTMAX_KERNEL, { x: scores }) as tf.Tensor3D;
+  save([probs]);
+  return {
+    value: probs,
+    gradFunc: (dy, [p]) => engine.runKernel(SOFTMAX_GRAD_KERNEL, { dy, y: p }) as tf.Tensor,
+  };
+}) as (scores: tf.Tensor3D) => tf.Tensor3D;
 
 /**
  * [T, T] with 0 where key <= query and -1e9 above the diagonal (the future). The values are

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { linear } from './ops';
+import { linear, relu } from './ops';
 import type { Params } from './params';
 import type { FfnLayer, FfnOutput } from './ffn';
 
@@ -26,7 +26,7 @@ export class DenseFfn implements FfnLayer {
   apply(x: tf.Tensor3D): FfnOutput {
     const [batch, time, d] = x.shape;
     const flat = x.reshape([batch * time, d]) as tf.Tensor2D;
-    const y = linear(tf.relu(linear(flat, this.w1 as tf.Tensor2D)), this.w2 as tf.Tensor2D);
+    const y = linear(relu(linear(flat, this.w1 as tf.Tensor2D)), this.w2 as tf.Tensor2D);
     return { y: y.reshape([batch, time, d]) as tf.Tensor3D };
   }
 }

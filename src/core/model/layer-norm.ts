@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { customOp, sumRows } from './ops';
+import { customOp, nativeKernels, sumRows } from './ops';
 import type { Params } from './params';
 
 /**
  * Pre-LayerNorm over the last axis (d), with a learned gain and bias:
  *   y = xhat * gain + bias,  xhat = (x - mean) / sqrt(var + 1e-5)   (population variance)
  * The gradient is written out (the textbook closed form): autodiff through tf.moments runs about
- * twice as many full-size ops, and on wasm every one of them is a pass over memory.
+ * twice as many full-size ops, and on wasm every one of them is a pass over memory. With the
+ * native kernels (src/services/native-kernels.ts) each direction is one kernel.
  */
 export class LayerNorm {
   private readonly gain: tf.Variable;
@@ -23,9 +24,37 @@ export class LayerNorm {
   }
 }
 
+/**
+ * Kernels the native addon adds to the wasm backend. LAYER_NORM_KERNEL: inputs x [..., d],
+ * gain [d], bias [d]; attrs.epsilon; outputs [y, xhat] ([..., d]) and rstd ([..., 1]).
+ * LAYER_NORM_GRAD_KERNEL: inputs dy, xhat, rstd, gain; outputs [dx, dgain, dbias].
+ */
+export const LAYER_NORM_KERNEL = 'MotLayerNorm';
+export const LAYER_NORM_GRAD_KERNEL = 'MotLayerNormGrad';
+const EPSILON = 1e-5;
+
 const layerNorm = customOp(([x, gain, bias], save) => {
+  if (nativeKernels()) {
+    const engine = tf.engine();
+    const [y, xhat, rstd] = engine.runKernel(
+      LAYER_NORM_KERNEL,
+      { x, gain, bias },
+      { epsilon: EPSILON },
+    ) as tf.Tensor[];
+    save([xhat, rstd, gain]);
+    return {
+      value: y,
+      gradFunc: (dy, [xs, rs, gs]) =>
+        engine.runKernel(LAYER_NORM_GRAD_KERNEL, {
+          dy,
+          xhat: xs,
+          rstd: rs,
+          gain: gs,
+        }) as tf.Tensor[],
+    };
+  }
   const centered = x.sub(x.mean(-1, true));
-  const rstd = centered.square().mean(-1, true).add(1e-5).rsqrt(); // [..., 1]
+  const rstd = centered.square().mean(-1, true).add(EPSILON).rsqrt(); // [..., 1]
   const xhat = centered.mul(rstd);
   save([xhat, rstd, gain]);
   return {

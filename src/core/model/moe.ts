@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { MoeConfig } from '../config';
 import { chooseTokens, expertChoiceCapacity } from './expert-choice';
-import { gatherRows, linear, scatterRows, stopGradient } from './ops';
+import { gatherRows, linear, relu, scatterRows, stopGradient } from './ops';
 import { createExperts } from './experts';
 import { LayerNorm } from './layer-norm';
 import type { Params } from './params';
@@ -92,7 +92,7 @@ export class MoeFfn implements FfnLayer {
       const idsTensor = tf.tensor1d(ids, 'int32');
       const expertIn = gatherRows(tokens, idsTensor); // [n_e, d]
       const expertOut = linear(
-        tf.relu(linear(expertIn, this.w1[e] as tf.Tensor2D)),
+        relu(linear(expertIn, this.w1[e] as tf.Tensor2D)),
         this.w2[e] as tf.Tensor2D,
       );
       const gate = gatherRows(

@@ -12,7 +12,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { MotConfig } from '../config';
-import { channelMatMul, fastProducts, linear, stackRows, stopGradient, unstackRows } from './ops';
+import {
+  channelMatMul,
+  fastProducts,
+  linear,
+  relu,
+  stackRows,
+  stopGradient,
+  unstackRows,
+} from './ops';
 import { createExperts } from './experts';
 import type { Params } from './params';
 import type { FfnLayer, FfnOptions, FfnOutput } from './ffn';
@@ -85,13 +93,10 @@ export class MotFfn implements FfnLayer {
     if (fastProducts()) {
       const w1 = stackRows(this.w1) as tf.Tensor3D; // [E, d, f]
       const w2 = stackRows(this.w2) as tf.Tensor3D; // [E, f, d]
-      return tf.matMul(tf.relu(tf.matMul(mixes, w1)), w2);
+      return tf.matMul(relu(tf.matMul(mixes, w1)), w2);
     }
     const results = unstackRows(mixes).map((m, e) =>
-      linear(
-        tf.relu(linear(m as tf.Tensor2D, this.w1[e] as tf.Tensor2D)),
-        this.w2[e] as tf.Tensor2D,
-      ),
+      linear(relu(linear(m as tf.Tensor2D, this.w1[e] as tf.Tensor2D)), this.w2[e] as tf.Tensor2D),
     );
     return stackRows(results) as tf.Tensor3D;
   }

@@ -12,6 +12,7 @@ import { cancelGeneration, generate } from './generation';
 import { backendInfo, importDataset, listDatasets, listPresets, storeNotices } from './info';
 import { exportMetrics, readLog, readMetrics, readSnapshot } from './metrics';
 import { createRun, deleteRun, getRun, listRuns, updateRun } from './runs';
+import { findPython, getSettings, updateSettings } from './settings';
 import { createStudy, deleteStudy, getStudy, listStudies } from './studies';
 import { transitionRun } from './transition';
 
@@ -21,6 +22,12 @@ export { estimate } from './estimate';
 export { parameterShapes } from './parameter-shapes';
 export type { ParameterShape } from './parameter-shapes';
 export { metricsCsv, CSV_COLUMNS } from './metrics-export';
+export {
+  CONCURRENCY_SETTING,
+  DEFAULT_CONCURRENCY,
+  storedConcurrency,
+  storedPythonPath,
+} from './settings';
 
 export const HANDLERS: { [M in MethodName]: Handler<M> } = {
   listRuns,
@@ -46,6 +53,9 @@ export const HANDLERS: { [M in MethodName]: Handler<M> } = {
   listPresets,
   estimateConfig,
   backendInfo,
+  getSettings,
+  updateSettings,
+  findPython,
   storeNotices,
   createStudy,
   listStudies,

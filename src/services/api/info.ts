@@ -8,6 +8,7 @@ import {
   type ImportedDataset,
 } from '../datasets';
 import type { Handler } from './context';
+import { storedPythonPath } from './settings';
 
 /** Built-in corpora, then the datasets imported into this data dir. */
 export const listDatasets: Handler<'listDatasets'> = async (context) => [
@@ -55,9 +56,9 @@ export const listPresets: Handler<'listPresets'> = async () =>
     config: structuredClone(config),
   }));
 
-/** Probed in a task process (it loads native backends), once per workbench. */
+/** Probed in a task process (it loads native backends), once per workbench and Python setting. */
 export const backendInfo: Handler<'backendInfo'> = async (context) =>
-  (await context.tasks.probeBackends()) as ResponseOf<'backendInfo'>;
+  (await context.tasks.probeBackends(storedPythonPath(context.store))) as ResponseOf<'backendInfo'>;
 
 export const storeNotices: Handler<'storeNotices'> = async ({ store }) =>
   store.notices.map((notice) => ({ ...notice }));

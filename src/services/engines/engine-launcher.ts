@@ -10,12 +10,20 @@ import type { TrainerChannel, TrainerExit, TrainerLauncher } from '../run-manage
 import type { ChildMessage, ParentMessage } from '../run-manager/protocol';
 import type { RunStore } from '../store';
 import { findTorchPython, mayHaveCuda } from './python';
-import { torchTrainerChannel } from './torch-launcher';
+import { torchTrainerChannel, type PrepareRunner } from './torch-launcher';
 
 /** The catalog setting naming the Python to use for the torch engine. */
 export const PYTHON_SETTING = 'pythonPath';
 
-export function engineLauncher(store: RunStore, tfjs: TrainerLauncher): TrainerLauncher {
+/**
+ * `prepare` writes a torch run's `prepared/` folder (the workbench passes one that runs in a task
+ * process; default: in this process).
+ */
+export function engineLauncher(
+  store: RunStore,
+  tfjs: TrainerLauncher,
+  prepare?: PrepareRunner,
+): TrainerLauncher {
   return (runId) => {
     const backend = readBackend(store, runId);
     const pythonPath = store.settings()[PYTHON_SETTING];
@@ -24,6 +32,7 @@ export function engineLauncher(store: RunStore, tfjs: TrainerLauncher): TrainerL
         store,
         runId: runId!,
         pythonPath: typeof pythonPath === 'string' && pythonPath !== '' ? pythonPath : undefined,
+        prepare,
       });
     if (runId === undefined || backend === undefined) return tfjs(runId);
     if (backend === 'torch') return torch();

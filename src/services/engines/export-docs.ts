@@ -18,14 +18,21 @@ ${fromStep > 0 ? `Continues from the checkpoint at step ${fromStep}.` : "A new r
 Needs Python 3.10+ and PyTorch 1.13+ (and numpy, which PyTorch brings), nothing else.
 
 ## Train
-    python3 train.py                                  # one process: CUDA when present, else CPU
+    python3 train.py                                  # one process: CUDA, else MPS, else CPU
     torchrun --standalone --nproc_per_node 8 train.py # 8 GPUs on one machine
-    torchrun --nnodes 2 --nproc_per_node 8 --rdzv-backend c10d --rdzv-endpoint HOST:29500 train.py
+    torchrun --nnodes 2 --nproc_per_node 8 --rdzv_backend c10d --rdzv_endpoint HOST:29500 train.py
     sbatch slurm.sbatch                               # SLURM; edit the resource lines first
 
-The ranks can also be started by hand with MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE and
-LOCAL_RANK set (Debian's torchrun for Python 3.11 fails before it starts a rank). The global
-batch (${t.batchSize}) is split across the ranks and must divide evenly${config.model.ffn === 'mot' ? `, each share a multiple of the MoT group size (${config.model.mot.groupSize})` : ''}.
+Where torchrun works, plain torchrun is the command. Where it stops before starting a rank
+(torch 1.13 on Python 3.11 or later, e.g. Debian 12's python3-torch:
+\`'NoneType' object has no attribute 'get'\`), \`python3 launch.py\` takes the same arguments and
+runs torch's own launcher (torch.distributed.run) with that one bug fixed:
+
+    python3 launch.py --standalone --nproc_per_node 8 train.py
+
+The options are spelled with underscores, which torch 1.13 and 2.x both accept. The ranks can
+also be started by hand with MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE and LOCAL_RANK set. The
+global batch (${t.batchSize}) is split across the ranks and must divide evenly${config.model.ffn === 'mot' ? `, each share a multiple of the MoT group size (${config.model.mot.groupSize})` : ''}.
 Rank 0 writes \`run/\`: metrics.jsonl, snapshots/, checkpoints/ (every ${t.checkpointEvery} steps) and log.txt.
 Stop with Ctrl-C (or SIGTERM): a final checkpoint is written; run again to continue from it.
 \`train.precision\` in run/config.json: fp32 (default), tf32, or bf16 (autocast on CUDA).
@@ -35,6 +42,7 @@ Stop with Ctrl-C (or SIGTERM): a final checkpoint is written; run again to conti
 
 ## Files
 - train.py, model.py, sampler.py, checkpoint.py, run_folder.py, snapshot.py, link.py: the engine
+- launch.py: torchrun for the torch builds whose torchrun fails on Python 3.11+
 - run/config.json: the run's config; run/prepared/: token streams (int32), tokenizer.json
   (Hugging Face format), initial weights
 `;
@@ -50,14 +58,16 @@ export function slurmScript(name: string): string {
 #SBATCH --cpus-per-task=32
 #SBATCH --time=24:00:00
 #SBATCH --output=%x-%j.out
-# One torchrun per node; it starts one rank per GPU. Rendezvous on the first node of the job.
+# One launcher per node; it starts one rank per GPU. Rendezvous on the first node of the job.
+# The launcher is torchrun; set LAUNCHER="python3 launch.py" where torchrun fails on Python 3.11+
+# (torch 1.13): the same launcher with that bug fixed (see README.md).
 set -euo pipefail
 cd "$(dirname "$0")"
 head_node=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)
-srun torchrun \\
+srun \${LAUNCHER:-torchrun} \\
   --nnodes "$SLURM_JOB_NUM_NODES" \\
   --nproc_per_node "\${SLURM_GPUS_ON_NODE:-8}" \\
-  --rdzv-backend c10d --rdzv-endpoint "$head_node:29500" --rdzv-id "$SLURM_JOB_ID" \\
+  --rdzv_backend c10d --rdzv_endpoint "$head_node:29500" --rdzv_id "$SLURM_JOB_ID" \\
   train.py --run run
 `;
 }

@@ -2,8 +2,9 @@
  * The torch engine behind the run manager's TrainerChannel: Python processes running
  * resources/torch/train.py, which speak the trainer protocol as JSON lines on stdio (see
  * resources/torch/link.py). The channel answers `ready` itself; on `start` it finds Python,
- * prepares the run folder (token streams, tokenizer, initial weights: torch-prepare.ts), then
- * starts the ranks: one, or `train.processes` with MASTER_ADDR / MASTER_PORT / RANK / WORLD_SIZE /
+ * prepares the run folder (token streams, tokenizer, initial weights: torch-prepare.ts; in a task
+ * process where the workbench gives one, since BPE training on a large corpus takes a while and
+ * would stall the serving thread), then starts the ranks: one, or `train.processes` with MASTER_ADDR / MASTER_PORT / RANK / WORLD_SIZE /
  * LOCAL_RANK set as torchrun would (Debian's torchrun fails on Python 3.11). Rank 0 reports;
  * pause, resume and stop go to it, and it relays them to the other ranks every step.
  */
@@ -13,13 +14,14 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { validateConfig } from '../../core/config';
+import { validateConfig, type RunConfig } from '../../core/config';
 import type { CheckpointMeta } from '../run-data';
 import type { RunStore } from '../store';
 import { TextTail, type TrainerChannel, type TrainerExit } from '../run-manager/launcher';
 import { isChildMessage, type ChildMessage, type ParentMessage } from '../run-manager/protocol';
 import { describeRejections, describeTorchPython, findTorchPython } from './python';
-import { prepareTorchRun } from './torch-prepare';
+import type { PrepareTorchJob } from '../tasks/protocol';
+import { prepareTorchRun, type PreparedManifest } from './torch-prepare';
 
 /** Overrides where resources/torch is (a packaged app passes its resources folder). */
 export const TORCH_DIR_ENV = 'MOT_TORCH_DIR';
@@ -46,7 +48,23 @@ export interface TorchChannelOptions {
   runId: string;
   /** The `pythonPath` setting, if any. */
   pythonPath?: string;
+  /** Prepares the run folder (default: in this process); aborted when the run is stopped first. */
+  prepare?: PrepareRunner;
 }
+
+/** Writes `prepared/` for a job; `signal` aborts when the run ends before it is done. */
+export type PrepareRunner = (
+  job: PrepareTorchJob,
+  signal: AbortSignal,
+) => Promise<PreparedManifest>;
+
+/** Preparing in the calling process: for the CLI, which serves nobody meanwhile. */
+export const prepareInProcess: PrepareRunner = (job) =>
+  prepareTorchRun(job.runDir, job.config, {
+    dataDir: job.dataDir,
+    tokenizerJson: job.tokenizerJson,
+    initialWeights: job.initialWeights,
+  });
 
 export function torchTrainerChannel(options: TorchChannelOptions): TrainerChannel {
   const { store, runId } = options;
@@ -58,11 +76,18 @@ export function torchTrainerChannel(options: TorchChannelOptions): TrainerChanne
   let pythonReady = false;
   let exited = false;
   let startRequested = false;
+  const preparing = new AbortController();
+  const log = (message: string) => {
+    const line = `${new Date().toISOString()} ${message}`;
+    emit({ type: 'log', line });
+    return store.appendLog(runId, line).catch(() => {}); // the log is a courtesy; training goes on
+  };
 
   const emit = (message: ChildMessage) => messageListeners.forEach((l) => l(message));
   const finish = (exit: TrainerExit) => {
     if (exited) return;
     exited = true;
+    preparing.abort();
     for (const rank of ranks) rank.kill('SIGKILL');
     exitListeners.forEach((l) => l(exit));
   };
@@ -82,11 +107,32 @@ export function torchTrainerChannel(options: TorchChannelOptions): TrainerChanne
         ? (store.readCheckpointMeta(runId, latest) as Partial<CheckpointMeta>)
         : undefined;
     const runDir = store.runDir(runId);
-    await prepareTorchRun(runDir, config, {
-      dataDir: store.dataDir,
-      tokenizerJson: meta?.tokenizer,
-      initialWeights: latest === undefined,
-    });
+    const started = performance.now();
+    await log(`torch engine: preparing the data (${describeData(config)})`);
+    let manifest: PreparedManifest;
+    try {
+      manifest = await (options.prepare ?? prepareInProcess)(
+        {
+          runDir,
+          dataDir: store.dataDir,
+          config,
+          tokenizerJson: meta?.tokenizer,
+          initialWeights: latest === undefined,
+        },
+        preparing.signal,
+      );
+    } catch (error) {
+      if (exited) return;
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(`preparing the data for the torch engine failed: ${message}`, {
+        cause: error,
+      });
+    }
+    if (exited) return;
+    await log(
+      `torch engine: data ready in ${((performance.now() - started) / 1000).toFixed(1)} s ` +
+        `(${manifest.trainTokens.toLocaleString('en-US')} training tokens, vocabulary ${manifest.vocabSize})`,
+    );
     if (exited) return;
     const world = config.train.processes ?? 1;
     const script = path.join(torchEngineDir(), 'train.py');
@@ -182,6 +228,18 @@ export function torchTrainerChannel(options: TorchChannelOptions): TrainerChanne
   // The run manager sends `start` after `ready`; the Python side says ready to us later.
   setImmediate(() => emit({ type: 'ready' }));
   return channel;
+}
+
+/** `brown, BPE 2048 tokenizer`: what preparing works through. */
+function describeData({ data: { corpus, tokenizer } }: RunConfig): string {
+  const source =
+    corpus.kind === 'builtin'
+      ? corpus.name
+      : corpus.kind === 'dataset'
+        ? `dataset ${corpus.id}`
+        : path.basename(corpus.path);
+  const tokens = tokenizer.kind === 'bpe' ? `BPE ${tokenizer.vocabSize}` : 'bytes';
+  return `${source}, ${tokens} tokenizer`;
 }
 
 function readLines(child: ChildProcess, onLine: (line: string) => void): void {

@@ -38,7 +38,8 @@ export class TaskPool {
   private readonly byCancelKey = new Map<string, number>();
   private nextId = 1;
   private closed = false;
-  private backends: Promise<unknown> | undefined;
+  /** The backend probe, and the Python setting it was probed with. */
+  private backends: { pythonPath?: string; probe: Promise<unknown> } | undefined;
 
   constructor(private readonly launcher: TaskLauncher) {}
 
@@ -51,7 +52,7 @@ export class TaskPool {
     if (cancelKey !== undefined && this.byCancelKey.has(cancelKey))
       throw new WorkbenchError(
         'conflict',
-        `a generation with id "${cancelKey}" is already running`,
+        `a ${what(task.type)} with id "${cancelKey}" is already running`,
       );
     const worker = this.takeWorker();
     const id = this.nextId++;
@@ -66,13 +67,27 @@ export class TaskPool {
     return done;
   }
 
-  /** The backend probe, run once per pool (what loads does not change while the app runs). */
-  probeBackends(): Promise<unknown> {
-    this.backends ??= this.run({ type: 'probeBackends' }).catch((error: unknown) => {
-      this.backends = undefined;
-      throw error;
-    });
-    return this.backends;
+  /**
+   * The backend probe, run once per pool and Python setting (what loads does not change while
+   * the app runs; the torch line follows the setting).
+   */
+  probeBackends(pythonPath?: string): Promise<unknown> {
+    if (this.backends !== undefined && this.backends.pythonPath === pythonPath)
+      return this.backends.probe;
+    const entry = {
+      pythonPath,
+      probe: this.run({ type: 'probeBackends', pythonPath }).catch((error: unknown) => {
+        if (this.backends === entry) this.backends = undefined;
+        throw error;
+      }),
+    };
+    this.backends = entry;
+    return entry.probe;
+  }
+
+  /** Probes the backends again at the next probeBackends (Python was installed or chosen). */
+  forgetBackends(): void {
+    this.backends = undefined;
   }
 
   /** Cancels the job named `cancelKey`: it rejects with `canceled`. False when none runs. */
@@ -81,7 +96,7 @@ export class TaskPool {
     const job = id === undefined ? undefined : this.jobs.get(id);
     if (id === undefined || job === undefined) return false;
     this.finish(id, () =>
-      job.reject(new WorkbenchError('canceled', 'the generation was canceled')),
+      job.reject(new WorkbenchError('canceled', `the ${what(job.type)} was canceled`)),
     );
     this.retire(job.worker, 'SIGKILL');
     return true;
@@ -183,6 +198,13 @@ export class TaskPool {
 function crashError(type: TaskBody['type'], exit: TrainerExit): WorkbenchError {
   const how = exit.signal !== null ? `signal ${exit.signal}` : `exit code ${exit.code}`;
   const detail = exit.stderrTail ? `: ${exit.stderrTail.split('\n').at(-1)}` : '';
-  const what = type === 'generate' ? 'generation' : 'backend probe';
-  return new WorkbenchError('failed', `the ${what} process ended (${how})${detail}`);
+  return new WorkbenchError('failed', `the ${what(type)} process ended (${how})${detail}`);
+}
+
+function what(type: TaskBody['type']): string {
+  return {
+    generate: 'generation',
+    probeBackends: 'backend probe',
+    prepareTorch: 'data preparation',
+  }[type];
 }

@@ -1,10 +1,12 @@
 /**
- * The entry of a task process: generates text and probes backends for the workbench, one job
- * at a time, so tfjs (and a native backend that may abort) never runs on the serving thread.
+ * The entry of a task process: generates text, probes backends and prepares torch runs' data for
+ * the workbench, one job at a time, so tfjs (and a native backend that may abort) and long
+ * synchronous loops (BPE training) never run on the serving thread.
  * The workbench keeps one such process warm between jobs and kills it to cancel a job.
  */
 import { probeBackends } from '../backends';
 import { toApiError } from '../api/errors';
+import { prepareTorchRun } from '../engines/torch-prepare';
 import { generateFromRun } from '../generation';
 import { connectToParent } from '../run-manager/parent-port';
 import { RunStore } from '../store';
@@ -39,8 +41,17 @@ async function perform(task: TaskBody): Promise<unknown> {
       }
       return generateFromRun(await store, task.request);
     }
+    case 'prepareTorch': {
+      const started = performance.now();
+      const manifest = await prepareTorchRun(task.runDir, task.config, {
+        dataDir: task.dataDir,
+        tokenizerJson: task.tokenizerJson,
+        initialWeights: task.initialWeights,
+      });
+      return { manifest, pid: process.pid, elapsedMs: performance.now() - started };
+    }
     case 'probeBackends':
-      return (await probeBackends()).map(({ name, available, detail }) => ({
+      return (await probeBackends(task.pythonPath)).map(({ name, available, detail }) => ({
         name,
         available,
         detail,

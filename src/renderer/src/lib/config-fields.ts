@@ -26,6 +26,8 @@ export interface NumberFieldSpec extends FieldSpec {
 
 export interface ChoiceFieldSpec extends FieldSpec {
   options: { value: string; label: string }[];
+  /** What a chosen option writes into the config (default: the option's string; undefined drops the key). */
+  toConfig?: (value: string) => unknown;
 }
 
 /** Why `spec` does nothing for `config`, or null when it applies. */
@@ -162,6 +164,7 @@ export const MOE_FIELDS: NumberFieldSpec[] = [
     min: 1,
     max: 64,
     integer: true,
+    inapplicable: (config) => expertChoiceOnly(config, 'each token gets the experts that chose it'),
   },
   {
     path: 'model.moe.capacityFactor',
@@ -176,6 +179,7 @@ export const MOE_FIELDS: NumberFieldSpec[] = [
     help: 'Switch auxiliary loss weight (0.01 in the paper).',
     min: 0,
     max: 10,
+    inapplicable: (config) => expertChoiceOnly(config, 'expert choice is balanced by construction'),
   },
   {
     path: 'model.moe.routerZLossWeight',
@@ -192,6 +196,11 @@ export const MOE_FIELDS: NumberFieldSpec[] = [
     max: 10,
   },
 ];
+
+/** Why a token-choice setting does nothing for an expert-choice run, or null where it applies. */
+function expertChoiceOnly(config: RunConfig, why: string): string | null {
+  return config.model.moe.router === 'expert-choice' ? `Token choice only: ${why}.` : null;
+}
 
 export const MOE_CHOICES: ChoiceFieldSpec[] = [
   {
@@ -210,6 +219,28 @@ export const MOE_CHOICES: ChoiceFieldSpec[] = [
           : null,
   },
 ];
+
+/** How many threads train a tfjs run: data parallel inside its process (train.workers). */
+export const WORKERS_CHOICE: ChoiceFieldSpec = {
+  path: 'train.workers',
+  label: 'Worker threads',
+  help: 'Data parallel: each thread trains batch ÷ threads rows (whole MoT groups); auto = the cores ÷ runs at once. A sparse MoE’s capacity is per thread.',
+  options: [
+    { value: '1', label: '1' },
+    { value: 'auto', label: 'auto (cores ÷ concurrent runs)' },
+    ...[2, 4, 8, 16].map((n) => ({ value: String(n), label: String(n) })),
+  ],
+  toConfig: (value) => (value === 'auto' ? 'auto' : value === '1' ? undefined : Number(value)),
+  // A count > 1 stays editable on another backend, so its error can be fixed where it shows.
+  inapplicable: (config) =>
+    typeof config.train.workers === 'number' && config.train.workers > 1
+      ? null
+      : config.backend === 'torch'
+        ? 'The torch engine splits the batch across processes instead.'
+        : config.backend === 'webgpu' || config.backend === 'tensorflow'
+          ? 'Worker threads run the wasm and cpu backends.'
+          : null,
+};
 
 export const TRAIN_FIELDS: NumberFieldSpec[] = [
   {
@@ -353,5 +384,40 @@ export const DATA_FIELDS: NumberFieldSpec[] = [
     max: 2 ** 31 - 1,
     integer: true,
     optional: 'the training seed',
+  },
+];
+
+/** The torch engine's data parallelism: greyed out for the tfjs backends (unless set > 1). */
+export const ENGINE_FIELDS: NumberFieldSpec[] = [
+  {
+    path: 'train.processes',
+    label: 'Processes',
+    help: 'Data-parallel Python processes; each trains batch size / processes rows, MoT groups kept whole.',
+    min: 1,
+    max: 4096,
+    integer: true,
+    optional: '1',
+    // A value > 1 stays editable on another backend, so its error can be fixed where it shows.
+    inapplicable: (config) =>
+      config.backend !== 'torch' && (config.train.processes ?? 1) <= 1
+        ? 'Backend torch only: the tfjs backends train in one process.'
+        : null,
+  },
+];
+
+export const ENGINE_CHOICES: ChoiceFieldSpec[] = [
+  {
+    path: 'train.precision',
+    label: 'Precision',
+    help: 'bf16 and tf32 apply on CUDA only; on a CPU the torch engine trains in fp32.',
+    options: [
+      { value: 'fp32', label: 'fp32' },
+      { value: 'tf32', label: 'tf32 (TF32 matmuls)' },
+      { value: 'bf16', label: 'bf16 (autocast)' },
+    ],
+    inapplicable: (config) =>
+      config.backend === 'torch' || config.backend === 'auto'
+        ? null
+        : 'Backend torch (or auto on a CUDA machine) only: the tfjs backends train in fp32.',
   },
 ];

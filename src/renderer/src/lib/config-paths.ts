@@ -97,7 +97,8 @@ export function setPath(object: object, path: string, value: unknown): void {
 
 /**
  * The config with the settings that do nothing for this run left out: MoT settings of a run
- * whose FFN is not MoT, MoE settings of a non-MoE run, and the placement of a dense one. A diff
+ * whose FFN is not MoT, MoE settings of a non-MoE run, the token-choice settings (topK and the
+ * load-balancing loss) of an expert-choice run, and the placement of a dense one. A diff
  * of these shows "–" where a setting does not apply, instead of a value that means nothing.
  */
 export function applicableSettings(config: unknown): unknown {
@@ -105,6 +106,11 @@ export function applicableSettings(config: unknown): unknown {
   const model: Record<string, unknown> = { ...config.model };
   if (model.ffn !== 'mot') delete model.mot;
   if (model.ffn !== 'moe') delete model.moe;
+  else if (isPlainObject(model.moe) && model.moe.router === 'expert-choice') {
+    // Expert choice is balanced by construction and gives each token as many experts as chose it.
+    const { topK: _k, loadBalanceWeight: _w, balanceChoices: _c, ...read } = model.moe;
+    model.moe = read;
+  }
   if (model.ffn === 'dense') delete model.placement;
   return { ...config, model };
 }

@@ -8,6 +8,7 @@
  *   #/run/ID/monitor            a run (tabs: monitor, inspect)
  *   #/studies                   the studies, and a form for a new one
  *   #/study/ID                  a study: its runs, progress and report
+ *   #/settings                  app settings: runs at once, the torch engine's Python
  */
 export type RunTab = 'monitor' | 'inspect';
 
@@ -17,7 +18,8 @@ export type Route =
   | { name: 'compare'; runs: string[] }
   | { name: 'run'; runId: string; tab: RunTab }
   | { name: 'studies' }
-  | { name: 'study'; studyId: string };
+  | { name: 'study'; studyId: string }
+  | { name: 'settings' };
 
 export function parseRoute(hash: string): Route {
   const [path, query = ''] = hash.replace(/^#\/?/, '').split('?');
@@ -48,6 +50,8 @@ export function parseRoute(hash: string): Route {
       return { name: 'studies' };
     case 'study':
       return parts[1] ? { name: 'study', studyId: parts[1] } : { name: 'studies' };
+    case 'settings':
+      return { name: 'settings' };
     default:
       return { name: 'runs' };
   }
@@ -72,5 +76,7 @@ export function routeHash(route: Route): string {
       return '#/studies';
     case 'study':
       return `#/study/${encodeURIComponent(route.studyId)}`;
+    case 'settings':
+      return '#/settings';
   }
 }
