@@ -15,6 +15,7 @@ const unit = [
   'mot',
   'moe',
   'expert-choice',
+  'expert-choice-plan',
   'layer-stats',
   'ops',
   'adamw',
