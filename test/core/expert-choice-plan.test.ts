@@ -14,7 +14,7 @@ describe('chooseTokens', () => {
         [0.1, 0.2, 0.7], // expert 2
         [0.1, 0.1, 0.8], // expert 2
         [0.2, 0.5, 0.3], // expert 1
-        [0.5, 0.3, 0.2], // expert 0
+        [0.6, 0.3, 0.1], // expert 0
         [0.4, 0.4, 0.2], // a tie: expert 0
         [0.3, 0.3, 0.4], // expert 2
       ].flat(),
