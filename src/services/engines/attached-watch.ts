@@ -3,11 +3,12 @@
  * through a synced folder, a torchrun on this machine. Nothing reports those steps, so the
  * workbench polls: every few seconds, for each attached run that is not training here, the new
  * complete lines of metrics.jsonl become a `runProgress` event (the Monitor draws them live) and
- * the run's record follows (last step, tokens, best validation loss, completed at the last step).
+ * the run's record follows (last step, tokens, best validation loss, the last train loss as its
+ * final train loss, completed at the last step).
  */
 import { closeSync, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
-import type { EvalRecord, MetricRecord } from '../../core/train/metrics';
+import type { EvalRecord, MetricRecord, TrainRecord } from '../../core/train/metrics';
 import type { Emit } from '../events';
 import type { RunPatch, RunStore } from '../store';
 
@@ -92,6 +93,7 @@ export class AttachedRunWatcher {
     const record = this.store.get(runId);
     const last = records.at(-1)!;
     const evals = records.filter((r): r is EvalRecord => r.type === 'eval');
+    const lastTrain = records.filter((r): r is TrainRecord => r.type === 'train').at(-1);
     const best = Math.min(
       record.bestValidationLoss ?? Infinity,
       ...evals.map((e) => e.validationLoss),
@@ -107,6 +109,7 @@ export class AttachedRunWatcher {
       tokensSeen: last.tokens,
       elapsedMs: last.elapsedMs,
       ...(Number.isFinite(best) && { bestValidationLoss: best }),
+      ...(lastTrain && { finalTrainLoss: lastTrain.lmLoss }),
       ...(last.step >= steps && { status: 'completed' as const }),
     };
   }
