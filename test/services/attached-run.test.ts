@@ -16,6 +16,7 @@ import { AttachedRunWatcher } from '../../src/services/engines/attached-watch';
 import { EventHub } from '../../src/services/events';
 import { RunStore } from '../../src/services/store';
 import { trainStoredRun } from '../../src/services/training';
+import { Workbench } from '../../src/services/workbench';
 
 const roots: string[] = [];
 function temporary(): string {
@@ -105,5 +106,54 @@ describe('attached run folders', () => {
       lastStep: 6,
       finalTrainLoss: lastLmLoss,
     });
+  });
+
+  it("steps written between the attach and the watcher's first look are not lost", async () => {
+    const dir = copyOfTrainedFolder();
+    const metrics = readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8');
+    rmSync(path.join(dir, 'metrics.jsonl'));
+    rmSync(path.join(dir, 'checkpoints'), { recursive: true });
+    const store = await RunStore.open(temporary());
+    const attached = await attachRunFolder(store, dir); // `mot attach`, in its own process
+    writeFileSync(path.join(dir, 'metrics.jsonl'), metrics); // the training goes on, then ends
+    // The server's watcher looks for the first time only now.
+    const progress: number[] = [];
+    const events = new EventHub();
+    events.on('runProgress', (e) => progress.push(...e.records.map((r) => r.step)));
+    const watcher = new AttachedRunWatcher(store, events.emit, () => false, 60_000);
+    await watcher.poll();
+    watcher.close();
+    expect(store.get(attached.id)).toMatchObject({ status: 'completed', lastStep: 6 });
+    expect(progress.filter((step, i) => progress.indexOf(step) === i)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('is not started here while something else is still training it', async () => {
+    const dir = copyOfTrainedFolder();
+    const metrics = readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').split('\n');
+    rmSync(path.join(dir, 'checkpoints'), { recursive: true });
+    // Three steps written so far by a training elsewhere, which then stops writing for a while.
+    writeFileSync(path.join(dir, 'metrics.jsonl'), '');
+    const dataDir = path.join(temporary(), 'data');
+    const attached = await attachRunFolder(await RunStore.open(dataDir), dir);
+    const workbench = await Workbench.open(dataDir, { foreignRunsPollMs: 0 });
+    try {
+      const step = async () =>
+        (
+          (await workbench.handle('listRuns', {})) as { value: { id: string; lastStep: number }[] }
+        ).value.find((run) => run.id === attached.id)?.lastStep;
+      await expect.poll(step, { timeout: 10_000 }).toBe(0);
+      writeFileSync(
+        path.join(dir, 'metrics.jsonl'),
+        metrics.filter((line) => line !== '' && JSON.parse(line).step <= 3).join('\n') + '\n',
+      );
+      await expect.poll(step, { timeout: 10_000 }).toBe(3);
+      const refused = await workbench.handle('startRun', { runId: attached.id });
+      expect(refused).toMatchObject({ ok: false, error: { code: 'conflict' } });
+      expect((refused as { error: { message: string } }).error.message).toMatch(
+        /attached folder that grew \d+ s ago: it is being trained elsewhere/,
+      );
+    } finally {
+      await workbench.close();
+    }
   });
 });

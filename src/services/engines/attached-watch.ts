@@ -14,9 +14,18 @@ import type { RunPatch, RunStore } from '../store';
 
 export const ATTACHED_POLL_MS = 3000;
 
+/**
+ * How long after an attached folder last grew it counts as trained elsewhere: starting it here
+ * then would put two trainers on one folder. A minute covers a slow evaluation or a synced
+ * folder that lands in bursts.
+ */
+export const TRAINED_ELSEWHERE_MS = 60_000;
+
 export class AttachedRunWatcher {
   /** Bytes of metrics.jsonl already seen, per run. */
   private readonly offsets = new Map<string, number>();
+  /** When each run's metrics.jsonl last grew: its modification time when new lines were read. */
+  private readonly grewAt = new Map<string, number>();
   private readonly timer: ReturnType<typeof setInterval>;
   private polling = false;
 
@@ -52,7 +61,20 @@ export class AttachedRunWatcher {
     clearInterval(this.timer);
   }
 
-  /** Complete lines appended since the last look (the first look only marks the place). */
+  /**
+   * Milliseconds since the run's attached folder last grew, when that is under
+   * TRAINED_ELSEWHERE_MS (something else is training it), else undefined.
+   */
+  trainedElsewhere(runId: string, now = Date.now()): number | undefined {
+    const at = this.grewAt.get(runId);
+    return at !== undefined && now - at < TRAINED_ELSEWHERE_MS ? Math.max(0, now - at) : undefined;
+  }
+
+  /**
+   * Complete lines appended since the last look. The first look (and the one after a rewrite: a
+   * resume truncates the file) reads the whole file and keeps what is past the record's last
+   * step: steps written between `mot attach` and this process's first look are not lost.
+   */
   private newRecords(runId: string): MetricRecord[] {
     const file = path.join(this.store.runDir(runId), 'metrics.jsonl');
     let fd: number;
@@ -63,27 +85,20 @@ export class AttachedRunWatcher {
       return [];
     }
     try {
-      const size = fstatSync(fd).size;
-      const from = this.offsets.get(runId);
-      if (from === undefined || size < from) {
-        this.offsets.set(runId, size); // first sight, or rewritten (a resume truncated it)
-        return [];
-      }
+      const { size, mtimeMs } = fstatSync(fd);
+      const seen = this.offsets.get(runId);
+      const catchUp = seen === undefined || size < seen;
+      const from = catchUp ? 0 : seen;
       const bytes = Buffer.alloc(size - from);
       readSync(fd, bytes, 0, bytes.length, from);
       const text = bytes.toString('utf8');
       const complete = text.slice(0, text.lastIndexOf('\n') + 1);
       this.offsets.set(runId, from + Buffer.byteLength(complete));
-      return complete
-        .split('\n')
-        .filter((line) => line.trim() !== '')
-        .flatMap((line) => {
-          try {
-            return [JSON.parse(line) as MetricRecord];
-          } catch {
-            return [];
-          }
-        });
+      const records = parseLines(complete);
+      if (records.length > 0) this.grewAt.set(runId, mtimeMs);
+      if (!catchUp) return records;
+      const lastStep = this.store.get(runId).lastStep;
+      return records.filter((record) => record.step > lastStep);
     } finally {
       closeSync(fd);
     }
@@ -121,4 +136,18 @@ function isLink(dir: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The JSON records of complete lines; a line that does not parse is skipped. */
+function parseLines(text: string): MetricRecord[] {
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as MetricRecord];
+      } catch {
+        return [];
+      }
+    });
 }
