@@ -85,20 +85,27 @@ describe('attached run folders', () => {
     expect(attached.finalTrainLoss).toBe(lastLmLoss);
   });
 
-  it('a watched folder that grows gets the last train loss as its final train loss', async () => {
+  it('a watched folder that grows gets the last train loss as its final train loss, and its log lines', async () => {
     const dir = copyOfTrainedFolder();
     const metrics = readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8');
-    // Attached before its training started: no history, no checkpoint yet.
+    const log = readFileSync(path.join(dir, 'log.txt'), 'utf8');
+    // Attached before its training started: no history, no checkpoint, no log yet.
     rmSync(path.join(dir, 'metrics.jsonl'));
+    rmSync(path.join(dir, 'log.txt'));
     rmSync(path.join(dir, 'checkpoints'), { recursive: true });
     const store = await RunStore.open(temporary());
     const attached = await attachRunFolder(store, dir);
     expect(attached).toMatchObject({ status: 'stopped', lastStep: 0 });
     expect(attached.finalTrainLoss).toBeUndefined();
 
-    const watcher = new AttachedRunWatcher(store, new EventHub().emit, () => false, 60_000);
+    const events = new EventHub();
+    const logLines: string[] = [];
+    events.on('runLog', (e) => e.runId === attached.id && logLines.push(e.line));
+    const watcher = new AttachedRunWatcher(store, events.emit, () => false, 60_000);
     await watcher.poll();
-    writeFileSync(path.join(dir, 'metrics.jsonl'), metrics); // what the trainer appends
+    // What the trainer writes: metrics, and its log with a line still being written.
+    writeFileSync(path.join(dir, 'metrics.jsonl'), metrics);
+    writeFileSync(path.join(dir, 'log.txt'), `${log}2026-01-01T00:00:00.000Z half a li`);
     await watcher.poll();
     watcher.close();
     expect(store.get(attached.id)).toMatchObject({
@@ -106,6 +113,8 @@ describe('attached run folders', () => {
       lastStep: 6,
       finalTrainLoss: lastLmLoss,
     });
+    expect(logLines).toEqual(log.split('\n').filter((line) => line !== ''));
+    expect(logLines.at(-1)).toMatch(/completed at step 6/);
   });
 
   it("steps written between the attach and the watcher's first look are not lost", async () => {

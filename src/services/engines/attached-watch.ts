@@ -4,7 +4,7 @@
  * workbench polls: every few seconds, for each attached run that is not training here, the new
  * complete lines of metrics.jsonl become a `runProgress` event (the Monitor draws them live) and
  * the run's record follows (last step, tokens, best validation loss, the last train loss as its
- * final train loss, completed at the last step).
+ * final train loss, completed at the last step); new lines of log.txt become `runLog` events.
  */
 import { closeSync, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
@@ -24,6 +24,8 @@ export const TRAINED_ELSEWHERE_MS = 60_000;
 export class AttachedRunWatcher {
   /** Bytes of metrics.jsonl already seen, per run. */
   private readonly offsets = new Map<string, number>();
+  /** Bytes of log.txt already seen, per run. */
+  private readonly logOffsets = new Map<string, number>();
   /** When each run's metrics.jsonl last grew: its modification time when new lines were read. */
   private readonly grewAt = new Map<string, number>();
   private readonly timer: ReturnType<typeof setInterval>;
@@ -47,6 +49,7 @@ export class AttachedRunWatcher {
     try {
       for (const run of this.store.list()) {
         if (!isLink(this.store.runDir(run.id)) || this.isTraining(run.id)) continue;
+        for (const line of this.newLogLines(run.id)) this.emit('runLog', { runId: run.id, line });
         const records = this.newRecords(run.id);
         if (records.length === 0) continue;
         this.emit('runProgress', { runId: run.id, records });
@@ -76,32 +79,32 @@ export class AttachedRunWatcher {
    * step: steps written between `mot attach` and this process's first look are not lost.
    */
   private newRecords(runId: string): MetricRecord[] {
-    const file = path.join(this.store.runDir(runId), 'metrics.jsonl');
-    let fd: number;
-    try {
-      fd = openSync(file, 'r');
-    } catch {
+    const seen = this.offsets.get(runId);
+    const read = readCompleteLines(path.join(this.store.runDir(runId), 'metrics.jsonl'), seen);
+    if (read === null) {
       this.offsets.set(runId, 0); // not written yet: everything it gets is new
       return [];
     }
-    try {
-      const { size, mtimeMs } = fstatSync(fd);
-      const seen = this.offsets.get(runId);
-      const catchUp = seen === undefined || size < seen;
-      const from = catchUp ? 0 : seen;
-      const bytes = Buffer.alloc(size - from);
-      readSync(fd, bytes, 0, bytes.length, from);
-      const text = bytes.toString('utf8');
-      const complete = text.slice(0, text.lastIndexOf('\n') + 1);
-      this.offsets.set(runId, from + Buffer.byteLength(complete));
-      const records = parseLines(complete);
-      if (records.length > 0) this.grewAt.set(runId, mtimeMs);
-      if (!catchUp) return records;
-      const lastStep = this.store.get(runId).lastStep;
-      return records.filter((record) => record.step > lastStep);
-    } finally {
-      closeSync(fd);
+    this.offsets.set(runId, read.end);
+    const records = parseLines(read.lines);
+    if (records.length > 0) this.grewAt.set(runId, read.mtimeMs);
+    if (!read.fromStart || seen === 0) return records;
+    const lastStep = this.store.get(runId).lastStep;
+    return records.filter((record) => record.step > lastStep);
+  }
+
+  /** Lines log.txt gained since the last look; the first look marks the place (readLog has them). */
+  private newLogLines(runId: string): string[] {
+    const file = path.join(this.store.runDir(runId), 'log.txt');
+    const seen = this.logOffsets.get(runId);
+    if (seen === undefined) {
+      this.logOffsets.set(runId, readCompleteLines(file, undefined)?.end ?? 0);
+      return [];
     }
+    const read = readCompleteLines(file, seen);
+    if (read === null) return [];
+    this.logOffsets.set(runId, read.end);
+    return read.fromStart && seen > 0 ? [] : read.lines.filter((line) => line.trim() !== '');
   }
 
   private patchFor(runId: string, records: MetricRecord[]): RunPatch {
@@ -138,10 +141,43 @@ function isLink(dir: string): boolean {
   }
 }
 
-/** The JSON records of complete lines; a line that does not parse is skipped. */
-function parseLines(text: string): MetricRecord[] {
-  return text
-    .split('\n')
+/**
+ * The complete lines of `file` from byte `from` on (all of it when `from` is undefined or past
+ * the end: a first look, or a file rewritten shorter), where they end, and the file's mtime;
+ * null when the file does not exist.
+ */
+function readCompleteLines(
+  file: string,
+  from: number | undefined,
+): { lines: string[]; end: number; fromStart: boolean; mtimeMs: number } | null {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const { size, mtimeMs } = fstatSync(fd);
+    const fromStart = from === undefined || size < from;
+    const start = fromStart ? 0 : from;
+    const bytes = Buffer.alloc(size - start);
+    readSync(fd, bytes, 0, bytes.length, start);
+    const text = bytes.toString('utf8');
+    const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+    return {
+      lines: complete.split('\n').slice(0, -1),
+      end: start + Buffer.byteLength(complete),
+      fromStart,
+      mtimeMs,
+    };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The JSON records among `lines`; a line that does not parse is skipped. */
+function parseLines(lines: string[]): MetricRecord[] {
+  return lines
     .filter((line) => line.trim() !== '')
     .flatMap((line) => {
       try {
