@@ -35,7 +35,8 @@ function cspMetaTag(): Plugin {
  * Three builds, one per Electron process (see DESIGN.md, "One engine, three shells").
  *
  * - main: ESM (package.json has "type": "module"), written to out/main/index.js, plus the
- *   training process entry out/main/trainer-process.js (one utilityProcess per run) and the task
+ *   training process entry out/main/trainer-process.js (one utilityProcess per run), its gradient
+ *   worker threads' out/main/train-worker.js (train.workers > 1), and the task
  *   process entry out/main/task-process.js (generation and the backend probe).
  * - preload: CommonJS named `.cjs`. A sandboxed preload is not an ES module: Electron runs it as
  *   a script with a limited `require`, so it must be one self-contained CommonJS file that
@@ -50,6 +51,8 @@ export default defineConfig({
           index: resolve('src/main/index.ts'),
           // Each training run's utilityProcess runs this (see src/main/trainer-launcher.ts).
           'trainer-process': resolve('src/services/run-manager/trainer-process.ts'),
+          // A data-parallel run's gradient worker threads (src/services/train-workers).
+          'train-worker': resolve('src/services/train-workers/worker-entry.ts'),
           // Generation and the backend probe run here, off the main process (trainer-launcher.ts).
           'task-process': resolve('src/services/tasks/task-process.ts'),
         },

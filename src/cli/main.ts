@@ -23,7 +23,7 @@ const COMMANDS: Record<string, { run(argv: string[]): Promise<void>; usage: stri
   train: {
     run: trainCommand,
     usage:
-      'train --preset NAME | --config FILE [--steps N] [--backend B] [--processes N] [--name NAME] [--data-dir DIR]',
+      'train --preset NAME | --config FILE [--steps N] [--backend B] [--processes N] [--workers N|auto] [--name NAME] [--data-dir DIR]',
   },
   resume: { run: resumeCommand, usage: 'resume --run ID [--data-dir DIR]' },
   runs: { run: runsCommand, usage: 'runs [--json] [--data-dir DIR]' },
@@ -57,7 +57,7 @@ const COMMANDS: Record<string, { run(argv: string[]): Promise<void>; usage: stri
   bench: {
     run: benchCommand,
     usage:
-      'bench [--backend B ...] [--kind dense|mot|moe ...] [--steps N] [--native on|off|both] [--profile]  (B: wasm, cpu, tensorflow, torch, ...)',
+      'bench [--backend B ...] [--kind dense|mot|moe ...] [--steps N] [--native on|off|both] [--workers 1,2] [--profile]  (B: wasm, cpu, tensorflow, torch, ...)',
   },
   export: {
     run: exportCommand,

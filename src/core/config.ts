@@ -5,6 +5,7 @@
  * multiple of the MoT group size, FLOP matching gives an integer width, ...).
  */
 import * as v from 'valibot';
+import { workerSplitProblem } from './train/data-parallel';
 
 const int = (min: number, max: number) =>
   v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
@@ -148,6 +149,14 @@ const TrainSchema = v.strictObject({
   snapshotEvery: int(1, 10_000_000),
   /** Data-parallel processes (torch engine): each trains batchSize / processes rows. Default 1. */
   processes: v.optional(int(1, 4096)),
+  /**
+   * Data-parallel worker threads of the tfjs engine (wasm, cpu) inside the training process:
+   * each trains batchSize / workers rows (a multiple of the MoT group size) and the gradients
+   * are averaged. `auto`: the cores this run may use (the machine's, shared among the runs that
+   * train at once), resolved when training starts and kept in the checkpoints, so a resume uses
+   * the same number. Absent: 1. A sparse MoE's capacity is per worker.
+   */
+  workers: v.optional(v.union([int(1, 256), v.literal('auto')])),
   /** torch on CUDA: fp32, tf32 (TF32 matmuls) or bf16 (autocast, TF32 for the rest). Default fp32. */
   precision: v.optional(v.picklist(['fp32', 'tf32', 'bf16'])),
 });
@@ -269,6 +278,26 @@ function crossFieldProblems(c: RunConfig): { path: string; message: string }[] {
         path: 'train.processes',
         message: `each process gets ${c.train.batchSize / processes} rows, not a multiple of model.mot.groupSize (${m.mot.groupSize}): MoT groups must stay whole`,
       });
+  }
+  const workers = c.train.workers;
+  if (typeof workers === 'number' && workers > 1) {
+    if (c.backend === 'torch')
+      out.push({
+        path: 'train.workers',
+        message:
+          "worker threads are the tfjs engine's; torch splits the batch with train.processes",
+      });
+    else if (c.backend === 'webgpu' || c.backend === 'tensorflow')
+      out.push({
+        path: 'train.workers',
+        message: `more than one worker thread needs backend wasm or cpu (or auto), not ${c.backend}`,
+      });
+    const split = workerSplitProblem(
+      c.train.batchSize,
+      workers,
+      m.ffn === 'mot' ? m.mot.groupSize : null,
+    );
+    if (split) out.push({ path: 'train.workers', message: split });
   }
   if (c.train.warmupSteps > c.train.steps)
     out.push({ path: 'train.warmupSteps', message: `must be <= train.steps (${c.train.steps})` });

@@ -20,6 +20,8 @@ import { describeRejections, describeTorchPython, findTorchPython } from './engi
 import { torchEngineDir } from './engines/torch-launcher';
 import { prepareTorchRun } from './engines/torch-prepare';
 import { loadRunData } from './run-data';
+import { threadCpuMs } from './train-workers/thread-cpu';
+import { WorkerPool } from './train-workers/worker-pool';
 
 export interface BenchOptions {
   /**
@@ -36,6 +38,11 @@ export interface BenchOptions {
   profile?: boolean;
   /** wasm: with the native kernels (on, the default where they load), without, or both. */
   native?: 'on' | 'off' | 'both';
+  /**
+   * Data-parallel worker threads to measure each kind with, back to back (default [1]; wasm
+   * and cpu only): the reference batch of 32 split across them.
+   */
+  workers?: number[];
 }
 
 export type BenchResult =
@@ -47,13 +54,23 @@ export type BenchResult =
       detail: string;
       /** wasm only: whether the native kernels served it. */
       native?: boolean;
+      /** Data-parallel worker threads (this process's main thread included). */
+      workers: number;
       /** Median over the timed steps. */
       msPerStep: number;
       /**
        * Median CPU time of this process per step: on a machine other processes share, the wall
-       * clock counts their turns too; this does not (the engine runs one thread).
+       * clock counts their turns too; this does not. With worker threads it is every thread's.
        */
       cpuMsPerStep: number;
+      /**
+       * Mean CPU ms per step of each thread (this process's main thread, then each worker;
+       * Linux only): on a machine other work keeps busy, the busiest thread's is what a step
+       * would take with a core per thread.
+       */
+      threadCpuMsPerStep?: number[];
+      /** Tokens/s at the busiest thread's CPU time per step (see threadCpuMsPerStep). */
+      busiestThreadTokensPerSecond?: number;
       tokensPerSecond: number;
       /** Achieved training FLOP/s (3x forward, MoT mixing included), in 1e9 per second. */
       gflopsPerSecond: number;
@@ -62,7 +79,7 @@ export type BenchResult =
       steps: number;
       profile?: StepProfile;
     }
-  | { backend: BackendName; kind: FfnKind; available: false; reason: string };
+  | { backend: BackendName; kind: FfnKind; workers?: number; available: false; reason: string };
 
 const DEFAULT_BACKENDS: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 
@@ -98,44 +115,105 @@ export async function* runBenchmark(options: BenchOptions = {}): AsyncGenerator<
     const steps = options.steps ?? (slow ? 3 : 10);
     const warmup = options.warmup ?? (slow ? 1 : 3);
     for (const kind of kinds) {
-      const config = benchConfig(kind);
-      data ??= loadRunData(config);
-      const trainer = new Trainer(config, data);
-      try {
-        const stepMs: number[] = [];
-        const cpuMs: number[] = [];
-        for (let i = 0; i < warmup + steps; i++) {
-          const cpu = process.cpuUsage();
-          const record = trainer.trainStep();
-          if (i >= warmup) {
-            cpuMs.push(cpuMsSince(cpu));
-            stepMs.push(record.stepMs);
-          }
+      for (const workers of options.workers ?? [1]) {
+        if (workers > 1 && backend !== 'wasm' && backend !== 'cpu') {
+          const reason = 'worker threads run the wasm and cpu backends only';
+          yield { backend, kind, workers, available: false, reason };
+          continue;
         }
-        const msPerStep = median(stepMs);
-        const tokensPerStep = config.train.batchSize * config.model.contextLength;
-        const perToken = flopsPerToken(config.model, data.tokenizer.vocabSize).train;
-        const tokensPerSecond = (tokensPerStep * 1000) / msPerStep;
-        const profile = options.profile ? await profileSteps(trainer) : undefined;
-        yield {
-          backend,
-          kind,
-          available: true,
-          detail,
-          ...(nativeOn === undefined ? {} : { native: nativeOn }),
-          msPerStep,
-          cpuMsPerStep: median(cpuMs),
-          tokensPerSecond,
-          gflopsPerSecond: (tokensPerSecond * perToken) / 1e9,
-          flopsPerToken: perToken,
-          params: trainer.model.params.count(),
-          steps,
-          ...(profile ? { profile } : {}),
-        };
-      } finally {
-        trainer.dispose();
+        const config = benchConfig(kind);
+        data ??= loadRunData(config);
+        yield await benchOne(
+          config,
+          data,
+          { backend, detail, nativeOn, workers, steps, warmup },
+          options,
+        );
       }
     }
+  }
+}
+
+interface BenchTarget {
+  backend: BackendName;
+  detail: string;
+  nativeOn: boolean | undefined;
+  workers: number;
+  steps: number;
+  warmup: number;
+}
+
+/** Times `target.steps` steps of one kind on the active backend, after the warm-up steps. */
+async function benchOne(
+  config: RunConfig,
+  data: PreparedData,
+  target: BenchTarget,
+  options: BenchOptions,
+): Promise<BenchResult> {
+  const { backend, detail, nativeOn, workers, steps, warmup } = target;
+  const kind = config.model.ffn;
+  const trainer = new Trainer(config, data);
+  let pool: WorkerPool | undefined;
+  try {
+    if (workers > 1) {
+      pool = await WorkerPool.open({
+        threads: workers - 1,
+        model: config.model,
+        vocabSize: data.tokenizer.vocabSize,
+        seed: config.train.seed,
+        params: trainer.model.params.variables,
+        backend: backend === 'cpu' ? 'cpu' : 'wasm',
+        native: nativeOn === true,
+      });
+      trainer.useWorkers(pool);
+    }
+    const stepMs: number[] = [];
+    const cpuMs: number[] = [];
+    let threadsAtStart: (number | null)[] = [];
+    for (let i = 0; i < warmup + steps; i++) {
+      if (i === warmup) threadsAtStart = [threadCpuMs(), ...(pool?.workerCpuMs ?? [])];
+      const cpu = process.cpuUsage();
+      const record = pool ? await trainer.parallelStep(pool) : trainer.trainStep();
+      if (i >= warmup) {
+        cpuMs.push(cpuMsSince(cpu));
+        stepMs.push(record.stepMs);
+      }
+    }
+    const msPerStep = median(stepMs);
+    const tokensPerStep = config.train.batchSize * config.model.contextLength;
+    const perToken = flopsPerToken(config.model, data.tokenizer.vocabSize).train;
+    const tokensPerSecond = (tokensPerStep * 1000) / msPerStep;
+    const threadsAtEnd = [threadCpuMs(), ...(pool?.workerCpuMs ?? [])];
+    const perThread = threadsAtEnd.map((end, i) => {
+      const start = threadsAtStart[i];
+      return end === null || start === null ? null : (end - start) / steps;
+    });
+    const threadCpuMsPerStep = perThread.every((ms) => ms !== null) ? perThread : undefined;
+    // The profile times this thread's kernels, so it is taken of one worker.
+    const profile = options.profile && !pool ? await profileSteps(trainer) : undefined;
+    return {
+      backend,
+      kind,
+      available: true,
+      detail,
+      ...(nativeOn === undefined ? {} : { native: nativeOn }),
+      workers,
+      msPerStep,
+      cpuMsPerStep: median(cpuMs),
+      ...(threadCpuMsPerStep && {
+        threadCpuMsPerStep,
+        busiestThreadTokensPerSecond: (tokensPerStep * 1000) / Math.max(...threadCpuMsPerStep),
+      }),
+      tokensPerSecond,
+      gflopsPerSecond: (tokensPerSecond * perToken) / 1e9,
+      flopsPerToken: perToken,
+      params: trainer.model.params.count(),
+      steps,
+      ...(profile ? { profile } : {}),
+    };
+  } finally {
+    await pool?.close();
+    trainer.dispose();
   }
 }
 
@@ -144,7 +222,8 @@ export async function* runBenchmark(options: BenchOptions = {}): AsyncGenerator<
  * the native kernels, and by how much.
  */
 export function compareEngines(results: BenchResult[]) {
-  const measured = results.filter((r) => r.available);
+  // One thread each: tfjs-node schedules its own threads, worker threads are another comparison.
+  const measured = results.flatMap((r) => (r.available && r.workers === 1 ? [r] : []));
   return FFN_KINDS.flatMap((kind) => {
     const tensorflow = measured.find((r) => r.kind === kind && r.backend === 'tensorflow');
     const native = measured.find((r) => r.kind === kind && r.backend === 'wasm' && r.native);
@@ -209,6 +288,7 @@ async function benchTorch(kind: FfnKind, options: BenchOptions): Promise<BenchRe
       kind,
       available: true,
       detail: describeTorchPython(probe.found),
+      workers: 1,
       msPerStep,
       cpuMsPerStep,
       tokensPerSecond,

@@ -30,6 +30,8 @@ const StateSchema = v.object({
   samplerRng: v.tuple([v.number(), v.number(), v.number(), v.number()]),
   bestValidationLoss: v.nullable(v.number()),
   lastValidationLoss: v.nullable(v.number()),
+  /** Data-parallel worker threads that trained it (absent: one). */
+  workers: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
 });
 
 export function readRunConfig(store: RunStore, runId: string): RunConfig {

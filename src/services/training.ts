@@ -8,7 +8,10 @@
 import type { PreparedData } from '../core/data/prepare';
 import type { TrainRecord, EvalRecord, MetricRecord } from '../core/train/metrics';
 import { Trainer, type TrainSummary } from '../core/train/trainer';
+import { nativeKernels } from '../core/model/ops';
 import { selectBackend, type BackendSelection } from './backends';
+import { workerCount } from './train-workers/worker-count';
+import { WorkerPool } from './train-workers/worker-pool';
 import {
   loadNewestIntactCheckpoint,
   loadRunData,
@@ -30,6 +33,10 @@ export interface TrainStoredRunOptions {
   /** Continue from the last checkpoint; without one, start over (dropping stale metrics). */
   resume?: boolean;
   hooks?: TrainingHooks;
+  /** Runs that train at once beside this one included (for `train.workers: auto`); default 1. */
+  concurrentRuns?: number;
+  /** The gradient worker script (a build passes its own; default: the TypeScript source). */
+  workerEntry?: URL;
   /** Applies a change to the run's catalog record; awaited, so changes land in order. */
   updateRecord(patch: RunPatch): Promise<unknown>;
 }
@@ -67,7 +74,14 @@ export async function trainStoredRun(
       await log(`metrics.jsonl had ${dropped.skipped} damaged line(s): dropped`);
   }
   const data = loadRunData(config, { dataDir: store.dataDir, tokenizer: checkpoint?.tokenizer });
+  const planned = workerCount(config, {
+    backend: backend.name,
+    concurrentRuns: options.concurrentRuns,
+    resuming: checkpoint !== undefined,
+    recorded: checkpoint?.meta.state.workers,
+  });
   const trainer = new Trainer(config, data, checkpoint?.restore);
+  let pool: WorkerPool | undefined;
   await log(
     `${checkpoint ? `resume from step ${checkpoint.step}${intact?.damaged.length ? ', the newest checkpoint that verifies,' : ''}` : 'start'} on ${backend.name} (${backend.detail})` +
       backend.skipped.map((s) => `; skipped ${s.name}: ${s.detail}`).join(''),
@@ -98,6 +112,22 @@ export async function trainStoredRun(
   const enqueue = (task: () => Promise<void>) => (writes = writes.then(task));
 
   try {
+    if (planned.workers > 1) {
+      pool = await WorkerPool.open({
+        threads: planned.workers - 1,
+        model: config.model,
+        vocabSize: data.tokenizer.vocabSize,
+        seed: config.train.seed,
+        params: trainer.model.params.variables,
+        backend: backend.name === 'cpu' ? 'cpu' : 'wasm',
+        native: nativeKernels(),
+        entry: options.workerEntry,
+      });
+      trainer.useWorkers(pool);
+    }
+    await log(
+      `${planned.workers} worker thread(s), ${config.train.batchSize / planned.workers} rows each (${planned.reason})`,
+    );
     const summary = await trainer.run({
       onTrain: (record) => {
         pending.push(record);
@@ -152,6 +182,7 @@ export async function trainStoredRun(
     await log(`failed: ${message}`).catch(() => {});
     throw error;
   } finally {
+    await pool?.close();
     trainer.dispose();
   }
 }

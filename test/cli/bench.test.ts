@@ -24,4 +24,27 @@ describe('mot bench', () => {
     expect(stderr).toMatch(/matMul: [\d.]+ GFLOP in [\d.]+ ms = [\d.]+ GFLOP\/s; ceiling/);
     expect(stderr).toMatch(/kernel\s+input shapes\s+calls\s+ms\/step\s+share\s+GFLOP\/s/);
   });
+
+  it('--workers 1,2 measures each kind with each count, and says how busy each thread was', () => {
+    const bad = mot(['bench', '--workers', '1,zero'], freshDir());
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--workers must be an integer from 1 to 256, got "zero"/);
+
+    const { code, stdout } = mot(
+      ['bench', '--backend', 'wasm', '--kind', 'mot', '--steps', '2', '--workers', '1,2'],
+      freshDir(),
+    );
+    expect(code).toBe(0);
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.kind, l.workers, l.available])).toEqual([
+      ['mot', 1, true],
+      ['mot', 2, true],
+    ]);
+    // Linux reports each thread's CPU time: one figure per thread, the main thread first.
+    expect(lines.map((l) => l.threadCpuMsPerStep.length)).toEqual([1, 2]);
+    for (const ms of lines[1].threadCpuMsPerStep) expect(ms).toBeGreaterThan(0);
+  });
 });

@@ -26,6 +26,12 @@ describe('mot CLI: bad input', () => {
     ],
     ['bad number', ['train', '--preset', 'smoke', '--steps', 'many'], /--steps must be an integer/],
     ['unknown flag', ['train', '--preset', 'smoke', '--stesp', '3'], /Unknown option '--stesp'/],
+    [
+      'workers that split a MoT group',
+      ['train', '--preset', 'smoke', '--workers', '4'],
+      /train.workers: each worker gets 2 rows, not a multiple of model.mot.groupSize \(4\)/,
+    ],
+    ['bad worker count', ['train', '--preset', 'smoke', '--workers', 'all'], /--workers must be/],
     ['unknown command', ['trian'], /unknown command "trian"/],
     [
       'unknown run',

@@ -102,6 +102,7 @@ describe.skipIf(process.platform !== 'linux')('the packaged app', () => {
     const built = [
       'main/index.js',
       'main/trainer-process.js',
+      'main/train-worker.js',
       'preload/index.cjs',
       'renderer/index.html',
     ];
@@ -146,6 +147,7 @@ describe.skipIf(process.platform !== 'linux')('the packaged app', () => {
     for (const needed of [
       '/out/main/index.js',
       '/out/main/trainer-process.js',
+      '/out/main/train-worker.js',
       '/out/preload/index.cjs',
       '/out/renderer/index.html',
       '/package.json',
@@ -221,7 +223,7 @@ describe.skipIf(process.platform !== 'linux')('the packaged app', () => {
     );
   });
 
-  it("trains a run with the package's own training process and dependencies", async () => {
+  it("trains a run with the package's own training process, worker thread and dependencies", async () => {
     const extracted = join(work, 'extracted');
     asar.extractAll(archive, extracted);
     const workbench = await Workbench.open(join(work, 'data'), {
@@ -232,7 +234,8 @@ describe.skipIf(process.platform !== 'linux')('the packaged app', () => {
     try {
       const created = await workbench.handle('createRun', {
         preset: 'smoke',
-        config: { train: { steps: 8 } },
+        // Two workers: the bundled train-worker.js beside the training process runs too.
+        config: { train: { steps: 8, workers: 2 } },
       });
       if (!created.ok) throw new Error(created.error.message);
       const runId = (created.value as { id: string }).id;
@@ -244,6 +247,8 @@ describe.skipIf(process.platform !== 'linux')('the packaged app', () => {
       });
       expect((await workbench.handle('startRun', { runId })).ok).toBe(true);
       expect(await ended).toMatchObject({ status: 'completed' });
+      const log = readFileSync(join(work, 'data', 'runs', runId, 'log.txt'), 'utf8');
+      expect(log).toContain('2 worker thread(s), 4 rows each');
     } finally {
       await workbench.close();
     }

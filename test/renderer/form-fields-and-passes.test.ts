@@ -10,6 +10,7 @@ import {
   MODEL_CHOICES,
   MOE_CHOICES,
   MOE_FIELDS,
+  WORKERS_CHOICE,
   inapplicableReason,
 } from '../../src/renderer/src/lib/config-fields';
 import { setPath } from '../../src/renderer/src/lib/config-paths';
@@ -45,6 +46,27 @@ describe('experiment form fields', () => {
     for (const s of [...DATA_FIELDS, ...MODEL_CHOICES, ...MOE_CHOICES]) {
       expect(s.help.length).toBeGreaterThan(10);
     }
+  });
+
+  it('worker threads: 1 drops the key, auto and counts are written as the schema wants them', () => {
+    const write = (value: string) => {
+      const config = structuredClone(BASE_CONFIG) as RunConfig;
+      setPath(config, WORKERS_CHOICE.path, WORKERS_CHOICE.toConfig!(value));
+      return config;
+    };
+    expect('workers' in write('1').train).toBe(false);
+    expect(resolveConfig(BASE_CONFIG, write('auto')).train.workers).toBe('auto');
+    expect(resolveConfig(BASE_CONFIG, write('2')).train.workers).toBe(2);
+    expect(WORKERS_CHOICE.options.map((o) => o.value)).toEqual(['1', 'auto', '2', '4', '8', '16']);
+    const on = (backend: RunConfig['backend']) =>
+      inapplicableReason(WORKERS_CHOICE, resolveConfig(BASE_CONFIG, { backend }));
+    expect(on('wasm')).toBeNull();
+    expect(on('auto')).toBeNull();
+    expect(on('torch')).toMatch(/processes/);
+    expect(on('tensorflow')).toMatch(/wasm and cpu/);
+    // A count > 1 stays editable on torch, so its config error can be fixed where it shows.
+    const two = { ...BASE_CONFIG, backend: 'torch', train: { ...BASE_CONFIG.train, workers: 2 } };
+    expect(inapplicableReason(WORKERS_CHOICE, two as RunConfig)).toBeNull();
   });
 
   it('disables balance choices unless token choice with top-k > 1', () => {

@@ -35,6 +35,13 @@ describe('the limit', () => {
 });
 
 describe('runs past the limit are refused', () => {
+  it('counts each extra worker thread: a replica, its gradient and its shared slab, plus the shared weights', () => {
+    const one = estimate('tiny-mot', {});
+    const four = estimate('tiny-mot', { train: { workers: 4 } });
+    expect(four.memoryBytes! - one.memoryBytes!).toBe(4 * (3 * 3 + 1) * one.paramsTotal!);
+    expect(estimate('tiny-mot', { train: { workers: 'auto' } }).memoryBytes).toBe(one.memoryBytes);
+  });
+
   it('the estimator sizes the huge config past a terabyte', () => {
     expect(estimate('tiny-mot', HUGE).memoryBytes).toBeGreaterThan(1.5 * 2 ** 40);
   });

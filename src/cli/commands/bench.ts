@@ -1,6 +1,7 @@
 /**
  * `mot bench` (npm run bench): ms/step, tokens/s and GFLOP/s per backend and FFN kind, one JSON
- * line each. `--native both` runs wasm with and without the native kernels. `--profile` adds the per-kernel profile to each line and prints it as tables on stderr.
+ * line each. `--native both` runs wasm with and without the native kernels; `--workers 1,2` measures
+ * each kind with 1 and 2 data-parallel worker threads, back to back. `--profile` adds the per-kernel profile to each line and prints it as tables on stderr.
  */
 import { FFN_KINDS, type FfnKind } from '../../core/config';
 import type { BackendName } from '../../services/backends';
@@ -16,6 +17,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     steps: { type: 'string' },
     profile: { type: 'boolean' },
     native: { type: 'string' },
+    workers: { type: 'string', multiple: true },
   });
   const native = values.native ?? 'on';
   if (native !== 'on' && native !== 'off' && native !== 'both')
@@ -33,8 +35,12 @@ export async function benchCommand(argv: string[]): Promise<void> {
   const steps =
     values.steps === undefined ? undefined : numberFlag(values.steps, 'steps', 10, 1, 1000);
   const profile = values.profile ?? false;
+  // --workers 1,2 or --workers 1 --workers 2: each kind measured with each count, back to back.
+  const workers = values.workers
+    ?.flatMap((w) => w.split(','))
+    .map((w) => numberFlag(w.trim(), 'workers', 1, 1, 256));
   const lines: BenchResult[] = [];
-  for await (const line of runBenchmark({ backends, kinds, steps, profile, native })) {
+  for await (const line of runBenchmark({ backends, kinds, steps, profile, native, workers })) {
     result(line);
     lines.push(line);
     if (line.available && line.profile) progress(describeProfile(line, line.profile));

@@ -22,6 +22,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     steps: { type: 'string' },
     backend: { type: 'string' },
     processes: { type: 'string' },
+    workers: { type: 'string' },
     name: { type: 'string' },
     'data-dir': { type: 'string' },
   });
@@ -124,6 +125,7 @@ function buildConfig(values: {
   steps?: string;
   backend?: string;
   processes?: string;
+  workers?: string;
   name?: string;
 }): RunConfig {
   const base = values.preset ? findPreset(values.preset).config : BASE_CONFIG;
@@ -138,6 +140,12 @@ function buildConfig(values: {
     overrides.train = {
       ...(overrides.train as object),
       processes: numberFlag(values.processes, 'processes', 1, 1, 4096),
+    };
+  if (values.workers !== undefined)
+    overrides.train = {
+      ...(overrides.train as object),
+      workers:
+        values.workers === 'auto' ? 'auto' : numberFlag(values.workers, 'workers', 1, 1, 256),
     };
   if (values.name !== undefined) overrides.name = values.name;
   const merged = resolveConfig(base, fromFile);

@@ -9,9 +9,11 @@ import { sampleWindows } from '../data/pack';
 import { Gpt, type LayerReport } from '../model/gpt';
 import { Rng, type RngState } from '../rng';
 import { AdamW } from './adamw';
+import { meanLosses, splitRows, type GradientPeers, type SliceLosses } from './data-parallel';
 import { flopsPerToken } from './flops';
 import type { EvalRecord, LayerMetrics, TrainRecord } from './metrics';
 import { learningRateAt } from './schedule';
+import { disposeSlice, disposeStats, sliceGradients } from './slice-gradients';
 import { takeSnapshot, type MixSnapshot } from './snapshot';
 import { validationLoss, validationWindows } from './validation';
 
@@ -31,6 +33,8 @@ export interface TrainerState {
   samplerRng: RngState;
   bestValidationLoss: number | null;
   lastValidationLoss: number | null;
+  /** Data-parallel workers that trained the steps (absent: one, as before workers existed). */
+  workers?: number;
 }
 
 export interface TrainerCheckpoint {
@@ -57,6 +61,7 @@ export interface TrainSummary {
 
 export class Trainer {
   readonly model: Gpt;
+  private peers: GradientPeers | undefined;
   readonly optimizer: AdamW;
   private readonly sampler: Rng;
   private readonly validationWindows: Int32Array; // [evalWindows, T+1]
@@ -88,6 +93,23 @@ export class Trainer {
       lastValidationLoss: null,
     };
     if (restore) this.restore(restore);
+    this.useWorkers(undefined);
+  }
+
+  /** Data-parallel workers, this trainer's own replica included. */
+  get workers(): number {
+    return (this.peers?.count ?? 0) + 1;
+  }
+
+  /**
+   * Trains the next steps with these peers (W - 1 replicas, see data-parallel.ts); undefined:
+   * alone. Their model must be this one's (same config and vocabulary).
+   */
+  useWorkers(peers: GradientPeers | undefined): void {
+    this.peers = peers && peers.count > 0 ? peers : undefined;
+    // Recorded only past one, so one-worker checkpoints stay as they were.
+    if (this.workers > 1) this.state.workers = this.workers;
+    else delete this.state.workers;
   }
 
   get step(): number {
@@ -123,7 +145,7 @@ export class Trainer {
     while (this.state.step < t.steps && !this.stopRequested) {
       if (this.resumeGate) await this.resumeGate.promise;
       if (this.stopRequested) break;
-      const record = this.trainStep();
+      const record = this.peers ? await this.parallelStep(this.peers) : this.trainStep();
       events.onTrain?.(record);
       const step = this.state.step;
       const last = step === t.steps;
@@ -148,48 +170,90 @@ export class Trainer {
     };
   }
 
-  /** One optimizer update on a freshly sampled batch. */
+  /** One optimizer update on a freshly sampled batch, all rows on this trainer's model. */
   trainStep(): TrainRecord {
     const { model: m, train: t } = this.config;
     const started = performance.now();
+    const batch = this.sampleBatch();
+    const slice = sliceGradients(this.model, batch, t.batchSize, m.contextLength + 1);
+    const learningRate = learningRateAt(this.state.step, t);
+    const gradNorm = this.optimizer.apply(slice.grads, learningRate);
+    const losses = {
+      loss: slice.value.dataSync()[0],
+      lmLoss: slice.lmLoss.dataSync()[0],
+      auxLoss: slice.auxLoss.dataSync()[0],
+    };
+    const layers = readStats(slice.layers);
+    disposeSlice(slice);
+    return this.finishStep(started, learningRate, gradNorm, losses, layers);
+  }
+
+  /**
+   * One optimizer update with W workers: the same global batch as `trainStep`, row slice 0 on
+   * this trainer's model while the peers compute slices 1..W-1; the update applies the mean of
+   * the W slice gradients. Layer stats are those of slice 0 (this trainer's rows).
+   */
+  async parallelStep(peers: GradientPeers): Promise<TrainRecord> {
+    const { model: m, train: t } = this.config;
+    const started = performance.now();
+    const width = m.contextLength + 1;
+    const workers = peers.count + 1;
+    const slices = splitRows(this.sampleBatch(), t.batchSize, width, workers);
+    const pending = peers.gradients(this.model.params.variables, slices.slice(1), width);
+    const own = sliceGradients(this.model, slices[0], t.batchSize / workers, width);
+    let others;
+    try {
+      others = await pending;
+    } catch (error) {
+      disposeSlice(own);
+      disposeStats(own.layers);
+      throw error;
+    }
+    const grads = averageGradients(own.grads, others.sum, this.model.params.variables, workers);
+    const learningRate = learningRateAt(this.state.step, t);
+    const gradNorm = this.optimizer.apply(grads, learningRate);
+    const ownLosses = {
+      loss: own.value.dataSync()[0],
+      lmLoss: own.lmLoss.dataSync()[0],
+      auxLoss: own.auxLoss.dataSync()[0],
+    };
+    const layers = readStats(own.layers);
+    disposeSlice(own);
+    tf.dispose(Object.values(grads));
+    const losses = meanLosses([ownLosses, ...others.losses]);
+    return this.finishStep(started, learningRate, gradNorm, losses, layers);
+  }
+
+  /** The next global batch [B, T+1], row-major; advances the sampler (checkpointed). */
+  private sampleBatch(): Int32Array {
+    const { model: m, train: t } = this.config;
     const batch = sampleWindows(this.data.train, m.contextLength, t.batchSize, this.sampler);
     this.state.samplerRng = this.sampler.state();
-    const windows = tf.tensor2d(batch, [t.batchSize, m.contextLength + 1], 'int32');
-    const variables = [...this.model.params.variables];
-    let kept: { lmLoss: tf.Scalar; auxLoss: tf.Scalar; layers: LayerReport[] } | null = null;
-    const { value, grads } = tf.variableGrads(
-      () => {
-        const result = this.model.loss(windows);
-        kept = {
-          lmLoss: tf.keep(result.lmLoss),
-          auxLoss: tf.keep(result.auxLoss),
-          layers: keepStats(result.layers),
-        };
-        return result.total;
-      },
-      variables.map(([, v]) => v),
-    );
-    const byName: Record<string, tf.Tensor> = {};
-    // A variable the loss never reached (an MoE expert that got no tokens) has no entry: use 0.
-    for (const [name, v] of variables) byName[name] = grads[v.name] ?? tf.zerosLike(v);
-    const learningRate = learningRateAt(this.state.step, t);
-    const gradNorm = this.optimizer.apply(byName, learningRate);
-    const { lmLoss, auxLoss, layers } = kept!;
-    const loss = value.dataSync()[0];
+    return batch;
+  }
+
+  private finishStep(
+    started: number,
+    learningRate: number,
+    gradNorm: number,
+    losses: SliceLosses,
+    layers: LayerMetrics[],
+  ): TrainRecord {
+    const { model: m, train: t } = this.config;
+    const { loss, lmLoss, auxLoss } = losses;
     const record: Omit<TrainRecord, 'stepMs' | 'tokensPerSecond' | 'elapsedMs'> = {
       type: 'train',
       step: this.state.step + 1,
       loss,
-      lmLoss: lmLoss.dataSync()[0],
-      auxLoss: auxLoss.dataSync()[0],
+      lmLoss,
+      auxLoss,
       learningRate,
       gradNorm,
       tokens: this.state.tokens + t.batchSize * m.contextLength,
       epochs: (this.state.tokens + t.batchSize * m.contextLength) / this.data.train.length,
       flops: this.state.flops + t.batchSize * m.contextLength * this.flopsPerTrainToken,
-      layers: readStats(layers),
+      layers,
     };
-    tf.dispose([value, windows, lmLoss, auxLoss, ...Object.values(byName)]);
     if (!Number.isFinite(loss))
       throw new Error(
         `loss became ${loss} at step ${record.step}: lower train.learningRate or raise train.gradClip protection`,
@@ -297,15 +361,6 @@ export class Trainer {
   }
 }
 
-/** Keeps a layer report's stat tensors alive past the gradient tape's tidy. */
-function keepStats(layers: LayerReport[]): LayerReport[] {
-  for (const layer of layers) {
-    for (const value of Object.values(layer.stats ?? {}))
-      if (value instanceof tf.Tensor) tf.keep(value);
-  }
-  return layers;
-}
-
 /** Reads (and frees) the stat tensors into plain numbers. */
 function readStats(layers: LayerReport[]): LayerMetrics[] {
   const out: LayerMetrics[] = [];
@@ -323,5 +378,28 @@ function readStats(layers: LayerReport[]): LayerMetrics[] {
     }
     out.push({ block: layer.block, kind: layer.kind, ...plain } as LayerMetrics);
   }
+  return out;
+}
+
+/**
+ * (own + sum of the peers') / W per parameter: the gradient of the global batch's mean loss.
+ * `peerSum` is flat in parameter order.
+ */
+function averageGradients(
+  own: Record<string, tf.Tensor>,
+  peerSum: Float32Array,
+  params: Map<string, tf.Variable>,
+  workers: number,
+): Record<string, tf.Tensor> {
+  const out: Record<string, tf.Tensor> = {};
+  let offset = 0;
+  for (const [name, p] of params) {
+    const size = p.size;
+    const peers = peerSum.subarray(offset, offset + size);
+    out[name] = tf.tidy(() => own[name].add(tf.tensor(peers, p.shape)).div(workers));
+    offset += size;
+  }
+  if (offset !== peerSum.length)
+    throw new Error(`peer gradients hold ${peerSum.length} values, the model has ${offset}`);
   return out;
 }

@@ -66,9 +66,16 @@ export function estimatedMemoryBytes(config: RunConfig): number {
   return memoryBytes(config, paramsTotal, vocabSize);
 }
 
-/** Weights plus AdamW's two moments, plus one step's activations. */
+/**
+ * Weights plus AdamW's two moments, plus one step's activations (split among the workers, so
+ * the same in all). Each extra worker thread (train.workers as a number; `auto` is resolved
+ * only at launch) holds a replica's weights and gradient and a shared gradient slab, and the
+ * shared weights buffer is one more copy.
+ */
 function memoryBytes(config: RunConfig, paramsTotal: number, vocabSize: number): number {
-  return BYTES_PER_FLOAT * 3 * paramsTotal + activationBytes(config, vocabSize);
+  const workers = typeof config.train.workers === 'number' ? config.train.workers : 1;
+  const replicas = workers > 1 ? 3 * (workers - 1) + 1 : 0;
+  return BYTES_PER_FLOAT * (3 + replicas) * paramsTotal + activationBytes(config, vocabSize);
 }
 
 /** Bytes: 256 byte values plus end-of-text; a BPE has exactly the size it was asked for. */

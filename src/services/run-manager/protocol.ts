@@ -13,8 +13,11 @@ import type { RunPatch } from '../store';
 
 /** Parent -> child. */
 export type ParentMessage =
-  /** Train `runId` of the store in `dataDir`; `resume` continues from its last checkpoint. */
-  | { type: 'start'; dataDir: string; runId: string; resume: boolean }
+  /**
+   * Train `runId` of the store in `dataDir`; `resume` continues from its last checkpoint.
+   * `concurrentRuns`: how many runs the parent trains at once (for `train.workers: auto`).
+   */
+  | { type: 'start'; dataDir: string; runId: string; resume: boolean; concurrentRuns?: number }
   /** Hold after the current step, keeping the model and optimizer state in memory. */
   | { type: 'pause' }
   | { type: 'resume' }

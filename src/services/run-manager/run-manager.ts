@@ -204,7 +204,13 @@ export class RunManager {
         const { pid } = run.channel;
         if (pid !== undefined) void run.serialize(() => this.store.owners.setTrainer(runId, pid));
         // Every run resumes from its last checkpoint when it has one (a fork, a stopped run).
-        run.becomeReady({ type: 'start', dataDir: this.store.dataDir, runId, resume: true });
+        run.becomeReady({
+          type: 'start',
+          dataDir: this.store.dataDir,
+          runId,
+          resume: true,
+          concurrentRuns: this.options.concurrency,
+        });
         return;
       }
       case 'progress':

@@ -53,7 +53,7 @@ function handle(message: ParentMessage): void {
     case 'start':
       if (started) return;
       started = true;
-      void train(message.dataDir, message.runId, message.resume);
+      void train(message.dataDir, message.runId, message.resume, message.concurrentRuns);
       return;
     case 'pause':
       pauseRequested = true;
@@ -72,12 +72,29 @@ function handle(message: ParentMessage): void {
   }
 }
 
-async function train(dataDir: string, runId: string, resume: boolean): Promise<void> {
+/**
+ * The gradient worker script of a data-parallel run: in a build (the app's out/main) the bundled
+ * train-worker.js beside this entry; in the checkout the TypeScript source (the pool's default).
+ */
+function workerEntry(): URL | undefined {
+  return import.meta.url.endsWith('.js')
+    ? new URL('./train-worker.js', import.meta.url)
+    : undefined;
+}
+
+async function train(
+  dataDir: string,
+  runId: string,
+  resume: boolean,
+  concurrentRuns: number | undefined,
+): Promise<void> {
   const progress = new ProgressBatcher((records) => port.send({ type: 'progress', records }));
   try {
     const store = await RunStore.open(dataDir, { repair: false });
     const summary = await trainStoredRun(store, runId, {
       resume,
+      concurrentRuns,
+      workerEntry: workerEntry(),
       updateRecord: async (patch) => {
         // Records first, so a listener never sees a status ahead of the metrics behind it.
         progress.flush();

@@ -26,6 +26,8 @@ export interface NumberFieldSpec extends FieldSpec {
 
 export interface ChoiceFieldSpec extends FieldSpec {
   options: { value: string; label: string }[];
+  /** What a chosen option writes into the config (default: the option's string; undefined drops the key). */
+  toConfig?: (value: string) => unknown;
 }
 
 /** Why `spec` does nothing for `config`, or null when it applies. */
@@ -217,6 +219,28 @@ export const MOE_CHOICES: ChoiceFieldSpec[] = [
           : null,
   },
 ];
+
+/** How many threads train a tfjs run: data parallel inside its process (train.workers). */
+export const WORKERS_CHOICE: ChoiceFieldSpec = {
+  path: 'train.workers',
+  label: 'Worker threads',
+  help: 'Data parallel: each thread trains batch ÷ threads rows (whole MoT groups); auto = the cores ÷ runs at once. A sparse MoE’s capacity is per thread.',
+  options: [
+    { value: '1', label: '1' },
+    { value: 'auto', label: 'auto (cores ÷ concurrent runs)' },
+    ...[2, 4, 8, 16].map((n) => ({ value: String(n), label: String(n) })),
+  ],
+  toConfig: (value) => (value === 'auto' ? 'auto' : value === '1' ? undefined : Number(value)),
+  // A count > 1 stays editable on another backend, so its error can be fixed where it shows.
+  inapplicable: (config) =>
+    typeof config.train.workers === 'number' && config.train.workers > 1
+      ? null
+      : config.backend === 'torch'
+        ? 'The torch engine splits the batch across processes instead.'
+        : config.backend === 'webgpu' || config.backend === 'tensorflow'
+          ? 'Worker threads run the wasm and cpu backends.'
+          : null,
+};
 
 export const TRAIN_FIELDS: NumberFieldSpec[] = [
   {
