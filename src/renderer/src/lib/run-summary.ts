@@ -3,7 +3,10 @@ import type { RunRecord, RunStatus } from '../../../core/api/run-record';
 import type { RunConfig } from '../../../core/config';
 import { formatCount, formatNumber } from './format';
 
-/** "d128 · 4 blocks · T64 · B32 · lr 0.002 · 1.5k steps · bytes · brown". */
+/**
+ * "d128 · 4 blocks · T64 · B32 · lr 0.002 · 1.5k steps · bytes · brown", then the engine when
+ * the config names one ("torch × 2 processes"); `auto` says nothing, as it picks per machine.
+ */
 export function keySettings(config: RunConfig): string {
   const { model, train, data } = config;
   const tokenizer =
@@ -23,7 +26,15 @@ export function keySettings(config: RunConfig): string {
     `${formatCount(train.steps)} steps`,
     tokenizer,
     corpus,
+    ...engine(config),
   ].join(' · ');
+}
+
+/** [] for backend auto, else ["wasm"], ["torch"], ["torch × 2 processes"]. */
+function engine(config: RunConfig): string[] {
+  if (config.backend === 'auto') return [];
+  const processes = config.train.processes ?? 1;
+  return [processes > 1 ? `${config.backend} × ${processes} processes` : config.backend];
 }
 
 function fileName(path: string): string {
