@@ -19,4 +19,13 @@ describe('keySettings', () => {
       `${base} · torch × 2 processes`,
     );
   });
+
+  it('names worker threads of the embedded engine, also where the backend is auto', () => {
+    expect(keySettings(resolveConfig(smoke, { backend: 'wasm', train: { workers: 2 } }))).toBe(
+      `${base} · wasm × 2 workers`,
+    );
+    expect(keySettings(resolveConfig(smoke, { backend: 'auto', train: { workers: 'auto' } }))).toBe(
+      `${base} · workers auto`,
+    );
+  });
 });

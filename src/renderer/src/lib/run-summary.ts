@@ -30,11 +30,17 @@ export function keySettings(config: RunConfig): string {
   ].join(' · ');
 }
 
-/** [] for backend auto, else ["wasm"], ["torch"], ["torch × 2 processes"]. */
+/**
+ * The engine the config chose: [] for backend auto (it picks per machine), else ["wasm"],
+ * ["torch × 2 processes"]; worker threads of the embedded engine as "× 2 workers" (or "workers
+ * auto", which a run resolves at start), with or without a named backend.
+ */
 function engine(config: RunConfig): string[] {
-  if (config.backend === 'auto') return [];
-  const processes = config.train.processes ?? 1;
-  return [processes > 1 ? `${config.backend} × ${processes} processes` : config.backend];
+  const { processes = 1, workers = 1 } = config.train;
+  const threads = workers === 'auto' ? 'workers auto' : workers > 1 ? `× ${workers} workers` : '';
+  if (config.backend === 'auto') return threads ? [threads] : [];
+  if (processes > 1) return [`${config.backend} × ${processes} processes`];
+  return [threads ? `${config.backend} ${threads}` : config.backend];
 }
 
 function fileName(path: string): string {
