@@ -61,7 +61,8 @@ const COMMANDS: Record<string, { run(argv: string[]): Promise<void>; usage: stri
   },
   export: {
     run: exportCommand,
-    usage: 'export --run ID | --config FILE [--preset NAME] --out DIR [--data-dir DIR]',
+    usage:
+      'export --run ID | --preset NAME | --config FILE [--preset NAME] --out DIR [--data-dir DIR]',
   },
   attach: { run: attachCommand, usage: 'attach PATH [--data-dir DIR]' },
   serve: { run: serveCommand, usage: 'serve [--port P] [--host 127.0.0.1] [--data-dir DIR]' },
@@ -89,6 +90,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) throw new UsageError(`unknown command "${name}"; run \`mot --help\``);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`usage: mot ${command.usage}\n`);
+    return 0;
+  }
   await command.run(rest);
   return 0;
 }

@@ -141,6 +141,7 @@ export class Workbench {
         memoryLimitBytes: this.memoryLimitBytes,
         pickDatasetFile: this.pickDatasetFile,
         pickRunFolder: this.pickRunFolder,
+        attachedTrainedElsewhere: (runId) => this.attached.trainedElsewhere(runId),
       };
       return { ok: true, value: await handler(context, valid.value as never) };
     } catch (error) {

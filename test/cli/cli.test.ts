@@ -52,6 +52,17 @@ describe('mot CLI: bad input', () => {
     },
   );
 
+  it("`mot COMMAND --help` prints that command's usage and touches nothing", () => {
+    const dataDir = freshDir();
+    const { code, stdout } = mot(['export', '--help'], dataDir);
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe(
+      'usage: mot export --run ID | --preset NAME | --config FILE [--preset NAME] --out DIR [--data-dir DIR]',
+    );
+    expect(mot(['attach', '-h'], dataDir).stdout).toMatch(/^usage: mot attach PATH/);
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
   it('rejects a config whose MoT group size does not divide the batch, naming the field', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mot-cfg-'));
     const file = join(dir, 'config.json');

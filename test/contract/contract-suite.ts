@@ -361,10 +361,13 @@ export function defineContractSuite(name: string, makeClient: () => Promise<Cont
       // Neither shell under test has a file dialog: the import says how to do it instead.
       const refused = await failure(client, 'importDataset', {});
       expect(refused.code).toBe('failed');
-      expect(refused.message).toMatch(/mot datasets import FILE/);
+      // ... for the data dir being served (a terminal's default data dir may be another one).
+      expect(refused.message).toContain(
+        `npx mot datasets import FILE --data-dir ${client.dataDir}`,
+      );
       const noFolder = await failure(client, 'attachFolder', {});
       expect(noFolder.code).toBe('failed');
-      expect(noFolder.message).toMatch(/mot attach PATH/);
+      expect(noFolder.message).toContain(`npx mot attach PATH --data-dir ${client.dataDir}`);
       const backends = await ok<{ name: string; available: boolean }[]>(client, 'backendInfo', {});
       expect(backends).toContainEqual(expect.objectContaining({ name: 'cpu', available: true }));
     });

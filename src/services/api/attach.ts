@@ -1,6 +1,7 @@
 /** Attaching an external run folder, picked in the desktop app's folder dialog. */
 import { WorkbenchError } from '../../core/api/contract';
 import { attachRunFolder } from '../engines/attach';
+import { cliCommand } from './cli-hint';
 import type { Handler } from './context';
 
 /** No path ever travels in a request: the desktop app asks its own dialog. */
@@ -8,7 +9,7 @@ export const attachFolder: Handler<'attachFolder'> = async (context) => {
   if (!context.pickRunFolder) {
     throw new WorkbenchError(
       'failed',
-      'browser mode cannot open folders on the server: run `npx mot attach PATH` there, then reload',
+      `browser mode cannot open folders on the server: run \`${cliCommand('attach PATH', context.store.dataDir)}\` there; the run appears in Runs within seconds`,
     );
   }
   const folder = await context.pickRunFolder();

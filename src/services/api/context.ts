@@ -18,6 +18,11 @@ export interface ApiContext {
   readonly pickDatasetFile?: () => Promise<string | null>;
   /** The desktop app's folder dialog for attachFolder (absent in browser mode). */
   readonly pickRunFolder?: () => Promise<string | null>;
+  /**
+   * Milliseconds since an attached run's folder last grew, while something else (a torchrun,
+   * a synced cluster job) is still writing it; undefined otherwise (see engines/attached-watch).
+   */
+  readonly attachedTrainedElsewhere?: (runId: string) => number | undefined;
 }
 
 /** The run's record; throws `not_found` (via StoreError) for an unknown id. */

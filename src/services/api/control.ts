@@ -17,6 +17,7 @@ export const startRun: Handler<'startRun'> = async (context, { runId }) => {
     );
   }
   refuseIfOwnedElsewhere(context, runId);
+  refuseIfAttachedFolderGrows(context, runId);
   if (!STARTABLE.has(record.status) || isBusy(context, record))
     throw new WorkbenchError('conflict', `run ${runId} is already ${record.status}`);
   // A run made elsewhere (the CLI, another machine, an older version) is checked here too.
@@ -42,6 +43,16 @@ export const stopRun: Handler<'stopRun'> = async (context, { runId }) => {
   refuseIfOwnedElsewhere(context, runId);
   return context.manager.stop(runId);
 };
+
+/** An attached folder that something else is still writing would get a second trainer. */
+function refuseIfAttachedFolderGrows(context: ApiContext, runId: string): void {
+  const sinceMs = context.attachedTrainedElsewhere?.(runId);
+  if (sinceMs === undefined) return;
+  throw new WorkbenchError(
+    'conflict',
+    `run ${runId} is an attached folder that grew ${Math.round(sinceMs / 1000)} s ago: it is being trained elsewhere; stop that training first (then it can resume here)`,
+  );
+}
 
 /** A run another live process trains (a terminal's `mot train`) is steered there, not here. */
 function refuseIfOwnedElsewhere({ manager, store }: ApiContext, runId: string): void {

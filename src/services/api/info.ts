@@ -7,6 +7,7 @@ import {
   listImportedDatasets,
   type ImportedDataset,
 } from '../datasets';
+import { cliCommand } from './cli-hint';
 import type { Handler } from './context';
 import { storedPythonPath } from './settings';
 
@@ -27,7 +28,7 @@ export const importDataset: Handler<'importDataset'> = async (context, request) 
   if (!context.pickDatasetFile) {
     throw new WorkbenchError(
       'failed',
-      'browser mode cannot open files on the server: run `npx mot datasets import FILE` there, then reload',
+      `browser mode cannot open files on the server: run \`${cliCommand('datasets import FILE', context.store.dataDir)}\` there, then reload`,
     );
   }
   const file = await context.pickDatasetFile();

@@ -27,6 +27,7 @@ export async function attachRunFolder(store: RunStore, folder: string): Promise<
   if (already) throw new Error(`${dir} is already attached as run ${already.id}`);
 
   const progress = folderProgress(dir, config.train.steps);
+  const finalTrainLoss = lastTrainLoss(dir, progress.step);
   const id = newRunId();
   const now = new Date().toISOString();
   const record: RunRecord = {
@@ -44,6 +45,7 @@ export async function attachRunFolder(store: RunStore, folder: string): Promise<
     ...(progress.bestValidationLoss !== undefined && {
       bestValidationLoss: progress.bestValidationLoss,
     }),
+    ...(finalTrainLoss !== undefined && { finalTrainLoss }),
   };
   await fs.writeFile(path.join(dir, 'run.json'), JSON.stringify(record, null, 2));
   await fs.symlink(dir, store.runDir(id), 'dir');
@@ -83,6 +85,35 @@ function folderProgress(
     elapsedMs: state.elapsedMs,
     ...(state.bestValidationLoss != null && { bestValidationLoss: state.bestValidationLoss }),
   };
+}
+
+/**
+ * The language-model loss of the last train record in metrics.jsonl at or before `throughStep`
+ * (the trainer's "final train loss"), or undefined when there is none. Unreadable lines (a torn
+ * last line while something still trains) are skipped.
+ */
+function lastTrainLoss(dir: string, throughStep: number): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  let loss: number | undefined;
+  for (const line of text.split('\n')) {
+    const record = parseLine(line);
+    if (record?.type === 'train' && record.step <= throughStep) loss = record.lmLoss;
+  }
+  return loss;
+}
+
+function parseLine(line: string): { type?: string; step: number; lmLoss?: number } | undefined {
+  if (line.trim() === '') return undefined;
+  try {
+    return JSON.parse(line) as { type?: string; step: number; lmLoss?: number };
+  } catch {
+    return undefined;
+  }
 }
 
 function readdirSafe(dir: string): string[] {

@@ -3,19 +3,31 @@
  * through a synced folder, a torchrun on this machine. Nothing reports those steps, so the
  * workbench polls: every few seconds, for each attached run that is not training here, the new
  * complete lines of metrics.jsonl become a `runProgress` event (the Monitor draws them live) and
- * the run's record follows (last step, tokens, best validation loss, completed at the last step).
+ * the run's record follows (last step, tokens, best validation loss, the last train loss as its
+ * final train loss, completed at the last step); new lines of log.txt become `runLog` events.
  */
 import { closeSync, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
-import type { EvalRecord, MetricRecord } from '../../core/train/metrics';
+import type { EvalRecord, MetricRecord, TrainRecord } from '../../core/train/metrics';
 import type { Emit } from '../events';
 import type { RunPatch, RunStore } from '../store';
 
 export const ATTACHED_POLL_MS = 3000;
 
+/**
+ * How long after an attached folder last grew it counts as trained elsewhere: starting it here
+ * then would put two trainers on one folder. A minute covers a slow evaluation or a synced
+ * folder that lands in bursts.
+ */
+export const TRAINED_ELSEWHERE_MS = 60_000;
+
 export class AttachedRunWatcher {
   /** Bytes of metrics.jsonl already seen, per run. */
   private readonly offsets = new Map<string, number>();
+  /** Bytes of log.txt already seen, per run. */
+  private readonly logOffsets = new Map<string, number>();
+  /** When each run's metrics.jsonl last grew: its modification time when new lines were read. */
+  private readonly grewAt = new Map<string, number>();
   private readonly timer: ReturnType<typeof setInterval>;
   private polling = false;
 
@@ -37,6 +49,7 @@ export class AttachedRunWatcher {
     try {
       for (const run of this.store.list()) {
         if (!isLink(this.store.runDir(run.id)) || this.isTraining(run.id)) continue;
+        for (const line of this.newLogLines(run.id)) this.emit('runLog', { runId: run.id, line });
         const records = this.newRecords(run.id);
         if (records.length === 0) continue;
         this.emit('runProgress', { runId: run.id, records });
@@ -51,47 +64,54 @@ export class AttachedRunWatcher {
     clearInterval(this.timer);
   }
 
-  /** Complete lines appended since the last look (the first look only marks the place). */
+  /**
+   * Milliseconds since the run's attached folder last grew, when that is under
+   * TRAINED_ELSEWHERE_MS (something else is training it), else undefined.
+   */
+  trainedElsewhere(runId: string, now = Date.now()): number | undefined {
+    const at = this.grewAt.get(runId);
+    return at !== undefined && now - at < TRAINED_ELSEWHERE_MS ? Math.max(0, now - at) : undefined;
+  }
+
+  /**
+   * Complete lines appended since the last look. The first look (and the one after a rewrite: a
+   * resume truncates the file) reads the whole file and keeps what is past the record's last
+   * step: steps written between `mot attach` and this process's first look are not lost.
+   */
   private newRecords(runId: string): MetricRecord[] {
-    const file = path.join(this.store.runDir(runId), 'metrics.jsonl');
-    let fd: number;
-    try {
-      fd = openSync(file, 'r');
-    } catch {
+    const seen = this.offsets.get(runId);
+    const read = readCompleteLines(path.join(this.store.runDir(runId), 'metrics.jsonl'), seen);
+    if (read === null) {
       this.offsets.set(runId, 0); // not written yet: everything it gets is new
       return [];
     }
-    try {
-      const size = fstatSync(fd).size;
-      const from = this.offsets.get(runId);
-      if (from === undefined || size < from) {
-        this.offsets.set(runId, size); // first sight, or rewritten (a resume truncated it)
-        return [];
-      }
-      const bytes = Buffer.alloc(size - from);
-      readSync(fd, bytes, 0, bytes.length, from);
-      const text = bytes.toString('utf8');
-      const complete = text.slice(0, text.lastIndexOf('\n') + 1);
-      this.offsets.set(runId, from + Buffer.byteLength(complete));
-      return complete
-        .split('\n')
-        .filter((line) => line.trim() !== '')
-        .flatMap((line) => {
-          try {
-            return [JSON.parse(line) as MetricRecord];
-          } catch {
-            return [];
-          }
-        });
-    } finally {
-      closeSync(fd);
+    this.offsets.set(runId, read.end);
+    const records = parseLines(read.lines);
+    if (records.length > 0) this.grewAt.set(runId, read.mtimeMs);
+    if (!read.fromStart || seen === 0) return records;
+    const lastStep = this.store.get(runId).lastStep;
+    return records.filter((record) => record.step > lastStep);
+  }
+
+  /** Lines log.txt gained since the last look; the first look marks the place (readLog has them). */
+  private newLogLines(runId: string): string[] {
+    const file = path.join(this.store.runDir(runId), 'log.txt');
+    const seen = this.logOffsets.get(runId);
+    if (seen === undefined) {
+      this.logOffsets.set(runId, readCompleteLines(file, undefined)?.end ?? 0);
+      return [];
     }
+    const read = readCompleteLines(file, seen);
+    if (read === null) return [];
+    this.logOffsets.set(runId, read.end);
+    return read.fromStart && seen > 0 ? [] : read.lines.filter((line) => line.trim() !== '');
   }
 
   private patchFor(runId: string, records: MetricRecord[]): RunPatch {
     const record = this.store.get(runId);
     const last = records.at(-1)!;
     const evals = records.filter((r): r is EvalRecord => r.type === 'eval');
+    const lastTrain = records.filter((r): r is TrainRecord => r.type === 'train').at(-1);
     const best = Math.min(
       record.bestValidationLoss ?? Infinity,
       ...evals.map((e) => e.validationLoss),
@@ -107,6 +127,7 @@ export class AttachedRunWatcher {
       tokensSeen: last.tokens,
       elapsedMs: last.elapsedMs,
       ...(Number.isFinite(best) && { bestValidationLoss: best }),
+      ...(lastTrain && { finalTrainLoss: lastTrain.lmLoss }),
       ...(last.step >= steps && { status: 'completed' as const }),
     };
   }
@@ -118,4 +139,51 @@ function isLink(dir: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The complete lines of `file` from byte `from` on (all of it when `from` is undefined or past
+ * the end: a first look, or a file rewritten shorter), where they end, and the file's mtime;
+ * null when the file does not exist.
+ */
+function readCompleteLines(
+  file: string,
+  from: number | undefined,
+): { lines: string[]; end: number; fromStart: boolean; mtimeMs: number } | null {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const { size, mtimeMs } = fstatSync(fd);
+    const fromStart = from === undefined || size < from;
+    const start = fromStart ? 0 : from;
+    const bytes = Buffer.alloc(size - start);
+    readSync(fd, bytes, 0, bytes.length, start);
+    const text = bytes.toString('utf8');
+    const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+    return {
+      lines: complete.split('\n').slice(0, -1),
+      end: start + Buffer.byteLength(complete),
+      fromStart,
+      mtimeMs,
+    };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The JSON records among `lines`; a line that does not parse is skipped. */
+function parseLines(lines: string[]): MetricRecord[] {
+  return lines
+    .filter((line) => line.trim() !== '')
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as MetricRecord];
+      } catch {
+        return [];
+      }
+    });
 }

@@ -10,7 +10,7 @@ export function exportReadme(
   const t = config.train;
   return `# ${config.name}: a MoT Workbench run, exported for PyTorch
 
-${ffnSummary(config.model)}; d ${config.model.dModel}, ${config.model.layers} blocks, context ${config.model.contextLength};
+${ffnSummary(config.model)}; d ${config.model.dModel}, ${config.model.layers} block${config.model.layers === 1 ? '' : 's'}, context ${config.model.contextLength};
 batch ${t.batchSize}, ${t.steps} steps, ${manifest.vocabSize} tokens in the vocabulary,
 ${manifest.trainTokens} training and ${manifest.validationTokens} validation tokens.
 ${fromStep > 0 ? `Continues from the checkpoint at step ${fromStep}.` : "A new run, from the workbench's initial weights for its seed."}

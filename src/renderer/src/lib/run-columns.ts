@@ -124,8 +124,11 @@ export const BUILTIN_COLUMNS: RunColumn[] = [
     value: (r) => r.record.createdAt,
     text: (r) => formatDate(r.record.createdAt),
   },
-  builtin('settings', 'Key settings', 'Width, blocks, context, batch, lr, steps, data', (r) =>
-    r.config ? keySettings(r.config) : undefined,
+  builtin(
+    'settings',
+    'Key settings',
+    'Width, blocks, context, batch, lr, steps, data, engine',
+    (r) => (r.config ? keySettings(r.config) : undefined),
   ),
 ];
 

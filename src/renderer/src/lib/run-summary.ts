@@ -3,7 +3,10 @@ import type { RunRecord, RunStatus } from '../../../core/api/run-record';
 import type { RunConfig } from '../../../core/config';
 import { formatCount, formatNumber } from './format';
 
-/** "d128 · 4 blocks · T64 · B32 · lr 0.002 · 1.5k steps · bytes · brown". */
+/**
+ * "d128 · 4 blocks · T64 · B32 · lr 0.002 · 1.5k steps · bytes · brown", then the engine when
+ * the config names one ("torch × 2 processes"); `auto` says nothing, as it picks per machine.
+ */
 export function keySettings(config: RunConfig): string {
   const { model, train, data } = config;
   const tokenizer =
@@ -23,7 +26,21 @@ export function keySettings(config: RunConfig): string {
     `${formatCount(train.steps)} steps`,
     tokenizer,
     corpus,
+    ...engine(config),
   ].join(' · ');
+}
+
+/**
+ * The engine the config chose: [] for backend auto (it picks per machine), else ["wasm"],
+ * ["torch × 2 processes"]; worker threads of the embedded engine as "× 2 workers" (or "workers
+ * auto", which a run resolves at start), with or without a named backend.
+ */
+function engine(config: RunConfig): string[] {
+  const { processes = 1, workers = 1 } = config.train;
+  const threads = workers === 'auto' ? 'workers auto' : workers > 1 ? `× ${workers} workers` : '';
+  if (config.backend === 'auto') return threads ? [threads] : [];
+  if (processes > 1) return [`${config.backend} × ${processes} processes`];
+  return [threads ? `${config.backend} ${threads}` : config.backend];
 }
 
 function fileName(path: string): string {
