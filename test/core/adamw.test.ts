@@ -1,11 +1,20 @@
-/** AdamW against the textbook update, computed in plain numbers. */
+/**
+ * AdamW against the textbook update, computed in plain numbers: the tfjs kernels on cpu, and the
+ * fused native pass (wasm with the native addon; skipped, with the reason, where it is not built).
+ */
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { nativeKernels } from '../../src/core/model/ops';
 import { AdamW, type AdamSettings } from '../../src/core/train/adamw';
+import { selectBackend } from '../../src/services/backends';
+import { nativeAddon } from '../../src/services/native-kernels';
 
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
+const { addon, reason } = nativeAddon();
+if (!addon) console.warn(`AdamW's native pass not tested: ${reason}`);
+const paths = [
+  { path: 'tfjs kernels', native: false, select: () => selectBackend('cpu') },
+  ...(addon ? [{ path: 'native pass', native: true, select: () => selectBackend('wasm') }] : []),
+];
 
 const settings: AdamSettings = {
   beta1: 0.9,
@@ -34,8 +43,10 @@ function reference(p0: number[], grads: number[][], lr: number, decays: boolean,
   return p;
 }
 
-describe('AdamW', () => {
-  it('matches the textbook update with clipping and decay on matrices only', () => {
+describe.each(paths)('AdamW, $path', ({ native, select }) => {
+  it('matches the textbook update with clipping and decay on matrices only', async () => {
+    await select();
+    expect(nativeKernels()).toBe(native);
     const matrix = [0.5, -1, 2, 0.25];
     const vector = [1, -0.5];
     const params = new Map<string, tf.Variable>([
@@ -73,6 +84,19 @@ describe('AdamW', () => {
     );
     Array.from(params.get('w')!.dataSync()).forEach((x, i) => expect(x).toBeCloseTo(expectW[i], 6));
     Array.from(params.get('b')!.dataSync()).forEach((x, i) => expect(x).toBeCloseTo(expectB[i], 6));
+    optimizer.dispose();
+    params.forEach((p) => p.dispose());
+  });
+
+  it('gradClip 0 turns clipping off: a large gradient moves the parameter by the full first step', async () => {
+    await select();
+    const params = new Map([['w', tf.variable(tf.tensor2d([1, 2], [1, 2]))]]);
+    const optimizer = new AdamW(params, { ...settings, weightDecay: 0, gradClip: 0 });
+    expect(optimizer.apply({ w: tf.tensor2d([30, -40], [1, 2]) }, 0.1)).toBeCloseTo(50, 4);
+    // Step 1 of Adam moves each entry by lr * g / |g| (bias-corrected m / sqrt(v)), any scale.
+    const moved = Array.from(params.get('w')!.dataSync());
+    expect(moved[0]).toBeCloseTo(0.9, 5);
+    expect(moved[1]).toBeCloseTo(2.1, 5);
     optimizer.dispose();
     params.forEach((p) => p.dispose());
   });

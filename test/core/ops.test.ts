@@ -1,15 +1,20 @@
 /** The fast-path primitives of src/core/model/ops.ts against tfjs's own ops, values and gradients. */
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { crossEntropy } from '../../src/core/model/gpt';
 import {
   convChannelMatMul,
+  fastProducts,
   gatherRows,
   linear,
+  nativeKernels,
+  NATIVE_KERNELS_FLAG,
   scatterRows,
   stackRows,
+  stopGradient,
   sumRows,
   unstackRows,
+  withTensorScope,
 } from '../../src/core/model/ops';
 import { Rng } from '../../src/core/rng';
 
@@ -125,5 +130,49 @@ describe.each(['cpu', 'wasm'])('fast-path ops on %s', (backend) => {
         1e-5 * scale,
       );
     }
+  });
+});
+
+describe('stopGradient and withTensorScope', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('stopGradient passes values through and no gradient back', () => {
+    const x = random([2, 3], 10);
+    const [dx] = tf.grads((t: tf.Tensor) => stopGradient(t).mul(t).sum())([x]);
+    expect(maxAbsDiff(stopGradient(x), x)).toBe(0);
+    expect(maxAbsDiff(dx, x)).toBe(0); // d/dt of sg(t) * t is sg(t) = t, nothing through sg
+  });
+
+  it('withTensorScope returns plain data and frees the tensors made inside, also on a throw', () => {
+    const before = tf.memory().numTensors;
+    expect(withTensorScope(() => tf.ones([4]).sum().dataSync()[0])).toBe(4);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() =>
+      withTensorScope(() => {
+        tf.ones([4]);
+        throw new Error('inside');
+      }),
+    ).toThrow('inside');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('which products the backend gets', () => {
+  afterEach(async () => {
+    tf.env().set(NATIVE_KERNELS_FLAG, false);
+    await tf.setBackend('cpu');
+  });
+
+  it('plain wasm gets the workarounds; wasm with native kernels and every other backend do not', async () => {
+    await tf.setBackend('cpu');
+    tf.env().set(NATIVE_KERNELS_FLAG, true); // the flag means nothing off wasm
+    expect([nativeKernels(), fastProducts()]).toEqual([false, true]);
+    await tf.setBackend('wasm');
+    tf.env().set(NATIVE_KERNELS_FLAG, false);
+    expect([nativeKernels(), fastProducts()]).toEqual([false, false]);
+    tf.env().set(NATIVE_KERNELS_FLAG, true);
+    expect([nativeKernels(), fastProducts()]).toEqual([true, true]);
   });
 });

@@ -1,11 +1,11 @@
 /**
  * The smaller pieces of src/core/train, each against what it claims: the mixing snapshot against
  * the model's captured weights, the shared validation loss against the trainer's, the attention
- * FLOPs as written out, AdamW without clipping and its disposal.
+ * FLOPs as written out, AdamW's disposal.
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/core/config';
+import { resolveConfig, type PartialRunConfig } from '../../src/core/config';
 import { Gpt } from '../../src/core/model/gpt';
 import { BASE_CONFIG } from '../../src/core/presets';
 import { Rng } from '../../src/core/rng';
@@ -64,9 +64,31 @@ describe('takeSnapshot', () => {
         expect(cell.tokenIds).toEqual(examples.map((b) => rows[b][cell.position]));
         expect(cell.tokenTexts).toEqual(cell.tokenIds.map((id) => String.fromCharCode(id)));
         expect(cell.weights).toEqual(captured[l][cell.group][cell.position]);
+        // Up to 8 tokens of the example either side, cut at its ends.
+        const t = cell.position;
+        expect(cell.contexts).toEqual(
+          examples.map((b) => ({
+            before: String.fromCharCode(...rows[b].slice(Math.max(0, t - 8), t)),
+            after: String.fromCharCode(...rows[b].slice(t + 1, t + 9)),
+          })),
+        );
       }
     });
+    expect(snapshot.time).toBe(T);
     model.dispose();
+  });
+
+  it('records every position when the context holds fewer than 12 (the shortest: 2)', () => {
+    for (const T of [8, 2]) {
+      const model = new Gpt(tinyConfig('mot', { model: { contextLength: T } }).model, 257, 4);
+      const snapshot = takeSnapshot(model, probeBatch(8, T), 8, T, tokenizer, 0);
+      for (const layer of snapshot.layers) {
+        if (layer.kind !== 'mot') throw new Error('a MoT layer expected');
+        const positions = layer.cells.filter((c) => c.group === 0).map((c) => c.position);
+        expect(positions).toEqual(Array.from({ length: T }, (_, i) => i));
+      }
+      model.dispose();
+    }
   });
 
   it('records each MoE layer’s load; a dense model has no layers to record', () => {
@@ -169,22 +191,54 @@ describe('flopsPerToken', () => {
       flops.attention + flops.ffn + flops.mixing + flops.router + flops.head,
     );
   });
+
+  // Unmatched widths, so each FFN term shows on its own: d 16, dFF 32, T 8, V 100, 3 blocks.
+  const unmatched = (model: PartialRunConfig['model']) =>
+    resolveConfig(BASE_CONFIG, {
+      model: { dModel: 16, heads: 2, layers: 3, contextLength: 8, dFF: 32, ...model },
+    }).model;
+
+  it('MoT: E experts of width f per group of g tokens, 6*d*E mixing, in the chosen blocks only', () => {
+    const m = unmatched({
+      ffn: 'mot',
+      placement: [1, 2],
+      mot: { groupSize: 4, experts: 8, expertWidth: 24 },
+    });
+    const flops = flopsPerToken(m, 100);
+    const dense = 4 * 16 * 32; // block 0
+    expect(flops.ffn).toBe(dense + 2 * ((8 * 4 * 16 * 24) / 4));
+    expect(flops.mixing).toBe(2 * 6 * 16 * 8);
+    expect(flops.router).toBe(0);
+    expect(flops.head).toBe(2 * 16 * 100);
+    expect(flops.train).toBe(3 * flops.forward);
+  });
+
+  it('token-choice MoE: topK experts of width f per token, a 2*d*E router per MoE block', () => {
+    const m = unmatched({
+      ffn: 'moe',
+      placement: 'second-half',
+      moe: { experts: 6, topK: 2, expertWidth: 20 },
+    });
+    const flops = flopsPerToken(m, 100);
+    // 3 blocks: the second half starts at floor(3 / 2), so block 0 is dense, 1 and 2 are MoE.
+    expect(flops.ffn).toBe(4 * 16 * 32 + 2 * (2 * 4 * 16 * 20));
+    expect(flops.router).toBe(2 * (2 * 16 * 6));
+    expect(flops.mixing).toBe(0);
+  });
+
+  it('expert-choice MoE: capacityFactor experts per token, whatever topK says', () => {
+    const m = unmatched({
+      ffn: 'moe',
+      moe: { router: 'expert-choice', experts: 4, topK: 1, capacityFactor: 1.5, expertWidth: 40 },
+    });
+    const flops = flopsPerToken(m, 100);
+    expect(flops.ffn).toBe(3 * 1.5 * 4 * 16 * 40);
+    expect(flops.router).toBe(3 * 2 * 16 * 4);
+  });
 });
 
 describe('AdamW', () => {
   const settings = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, gradClip: 0 };
-
-  it('gradClip 0 turns clipping off: a large gradient moves the parameter by the full first step', () => {
-    const params = new Map([['w', tf.variable(tf.tensor2d([1, 2], [1, 2]))]]);
-    const optimizer = new AdamW(params, settings);
-    expect(optimizer.apply({ w: tf.tensor2d([30, -40], [1, 2]) }, 0.1)).toBeCloseTo(50, 4);
-    // Step 1 of Adam moves each entry by lr * g / |g| (bias-corrected m / sqrt(v)), any scale.
-    const moved = Array.from(params.get('w')!.dataSync());
-    expect(moved[0]).toBeCloseTo(0.9, 5);
-    expect(moved[1]).toBeCloseTo(2.1, 5);
-    optimizer.dispose();
-    params.forEach((p) => p.dispose());
-  });
 
   it('dispose() frees both moments of every parameter', () => {
     const params = new Map([

@@ -51,6 +51,17 @@ describe('validationWindows', () => {
     expect(windows.length / (T + 1)).toBe(available - (available % c.train.batchSize));
   });
 
+  it('refuses a stream that holds less than one batch of windows, saying what to change', () => {
+    const short = stream.subarray(0, 7 * T + 1); // 7 windows, batches of 8
+    const legacy = config();
+    delete (legacy.data as { validationTokens?: number }).validationTokens;
+    for (const c of [legacy, config({ data: { validationTokens: 64 } })])
+      expect(() => validationWindows(c, short)).toThrow(
+        'validation data holds 7 windows of 8 tokens; one batch needs 8: raise data.validationFraction or lower train.batchSize',
+      );
+    expect(validationWindows(config(), stream.subarray(0, 8 * T + 1)).length).toBe(8 * (T + 1));
+  });
+
   it('depends on the data seed only: the same sample for every training seed', () => {
     const a = validationWindows(config({ data: { seed: 3 }, train: { seed: 1 } }), stream);
     const b = validationWindows(config({ data: { seed: 3 }, train: { seed: 2 } }), stream);
