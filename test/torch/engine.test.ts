@@ -3,6 +3,8 @@
  * process for dense and MoT; a token-choice MoE's capacity is per rank; pause holds, resume
  * continues, stop ends with a final checkpoint; a killed Python fails its run with a reason.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FfnKind } from '../../src/core/config';
 import type { MoeLayerMetrics, TrainRecord } from '../../src/core/train/metrics';
@@ -126,6 +128,10 @@ describe.skipIf(skipReason !== '')('the torch engine', () => {
     expect(stopped.status).toBe('stopped');
     expect(store.listCheckpoints(runId).at(-1)).toBe(stopped.lastStep);
     expect(stopped.lastStep).toBeGreaterThanOrEqual(held + 20);
+    // The record knows the training split's size, as for the embedded engine (passes per budget).
+    const manifestFile = join(store.runDir(runId), 'prepared', 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { trainTokens: number };
+    expect(stopped.trainSplitTokens).toBe(manifest.trainTokens);
 
     // Continues from that checkpoint; then the Python process is killed.
     await manager.enqueue(runId);

@@ -134,6 +134,8 @@ export function torchTrainerChannel(options: TorchChannelOptions): TrainerChanne
         `(${manifest.trainTokens.toLocaleString('en-US')} training tokens, vocabulary ${manifest.vocabSize})`,
     );
     if (exited) return;
+    // As the embedded engine records it: the passes over the training split beside every budget.
+    emit({ type: 'patch', patch: { trainSplitTokens: manifest.trainTokens } });
     const world = config.train.processes ?? 1;
     const script = path.join(torchEngineDir(), 'train.py');
     const port = world > 1 ? await freePort() : 0;
