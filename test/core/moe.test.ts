@@ -17,6 +17,7 @@ interface LayerOptions {
   capacityFactor?: number;
   loadBalanceWeight?: number;
   routerZLossWeight?: number;
+  balanceChoices?: 'all' | 'first';
   seed?: number;
 }
 
@@ -35,6 +36,7 @@ function makeLayer(opts: LayerOptions = {}) {
     loadBalanceWeight,
     routerZLossWeight,
     initScale: 1,
+    ...(opts.balanceChoices && { balanceChoices: opts.balanceChoices }),
   });
   return { layer, params, d, f, E, topK };
 }
@@ -265,6 +267,16 @@ describe('MoeFfn', () => {
     const { stats } = layer.apply(randomInput(B, T, d));
     // P_e = 1/E for all e and sum_e f_e = 1, whatever the (tied) routing did.
     expect((stats!.loadBalanceLoss as tf.Scalar).dataSync()[0]).toBeCloseTo(1, 6);
+  });
+
+  it('counts all k choices in the load-balancing loss unless told to count the first only', () => {
+    const loss = (balanceChoices?: 'all' | 'first') => {
+      const { layer, d } = makeLayer({ topK: 2, loadBalanceWeight: 1, balanceChoices });
+      const { stats } = layer.apply(randomInput(B, T, d));
+      return (stats!.loadBalanceLoss as tf.Scalar).dataSync()[0]!;
+    };
+    expect(loss()).toBe(loss('all'));
+    expect(Math.abs(loss('first') - loss('all'))).toBeGreaterThan(1e-3);
   });
 
   it('topK = 2: each token gets its two most likely experts, each output scaled by its own gate', () => {
