@@ -190,9 +190,14 @@ class Trainer:
         s["lastValidationLoss"] = loss
         if s["bestValidationLoss"] is None or loss < s["bestValidationLoss"]:
             s["bestValidationLoss"] = loss
-        return {"type": "eval", "step": s["step"], "tokens": s["tokens"], "flops": s["flops"],
-                "elapsedMs": s["elapsedMs"], "validationLoss": loss,
-                "evalTokens": len(losses) * B * self.m["contextLength"], "epochs": s["tokens"] / len(self.train_stream)}
+        record = {"type": "eval", "step": s["step"], "tokens": s["tokens"], "flops": s["flops"],
+                  "elapsedMs": s["elapsedMs"], "validationLoss": loss,
+                  "evalTokens": len(losses) * B * self.m["contextLength"], "epochs": s["tokens"] / len(self.train_stream)}
+        # Standard error over batches, as the embedded engine reports it (batches, not tokens, are
+        # the independent units: MoT mixes the rows of a batch).
+        if len(losses) > 1:
+            record["validationStdError"] = statistics.stdev(losses) / math.sqrt(len(losses))
+        return record
 
     def snapshot(self):
         probe = self.validation[: self.t["batchSize"]]

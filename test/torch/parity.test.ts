@@ -58,11 +58,14 @@ describe.skipIf(skipReason !== '')('torch and tfjs-wasm train the same model', (
         validationWindows(config, data.validation),
         config.model.contextLength,
         config.train.batchSize,
-      ).loss;
+      );
       model.dispose();
       const torchEval = evalRecords(store, torch).at(-1)!;
       expect(torchEval.step).toBe(30);
-      expect(Math.abs(inTfjs - torchEval.validationLoss)).toBeLessThan(1e-4);
+      expect(Math.abs(inTfjs.loss - torchEval.validationLoss)).toBeLessThan(1e-4);
+      // Both engines give the standard error over the same batches.
+      expect(inTfjs.stdError).not.toBeNull();
+      expect(Math.abs(inTfjs.stdError! - torchEval.validationStdError!)).toBeLessThan(1e-4);
 
       // The tfjs checkpoint, evaluated by the torch engine, against tfjs's own eval record.
       const wasmDir = store.runDir(wasm);
