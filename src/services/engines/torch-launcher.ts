@@ -171,6 +171,9 @@ export function torchTrainerChannel(options: TorchChannelOptions): TrainerChanne
     );
     ranks.forEach((child, rank) => {
       child.on('error', (error) => stderr.push(`rank ${rank}: ${error.message}\n`));
+      // A message to a rank that just died fails with EPIPE on its stdin; unheard, that error
+      // would end this process (the app's main, the server). The rank's exit reports the death.
+      child.stdin?.on('error', () => {});
       child.stderr?.setEncoding('utf8');
       child.stderr?.on('data', (chunk: string) => {
         stderr.push(chunk);
