@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Gpt, LayerReport } from '../model/gpt';
+import type { SliceLosses } from './data-parallel';
 
 export interface SliceGradients {
   /**
@@ -47,6 +48,15 @@ export function sliceGradients(
   ids.dispose();
   const { lmLoss, auxLoss, layers } = kept!;
   return { grads: byName, value, lmLoss, auxLoss, layers };
+}
+
+/** The slice's three losses as numbers (reads them back from the backend). */
+export function readLosses(slice: SliceGradients): SliceLosses {
+  return {
+    loss: slice.value.dataSync()[0],
+    lmLoss: slice.lmLoss.dataSync()[0],
+    auxLoss: slice.auxLoss.dataSync()[0],
+  };
 }
 
 /** Frees what sliceGradients returned, except the layer stats (see readStats). */

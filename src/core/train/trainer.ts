@@ -13,7 +13,7 @@ import { meanLosses, splitRows, type GradientPeers, type SliceLosses } from './d
 import { flopsPerToken } from './flops';
 import type { EvalRecord, LayerMetrics, TrainRecord } from './metrics';
 import { learningRateAt } from './schedule';
-import { disposeSlice, disposeStats, sliceGradients } from './slice-gradients';
+import { disposeSlice, disposeStats, readLosses, sliceGradients } from './slice-gradients';
 import { takeSnapshot, type MixSnapshot } from './snapshot';
 import { validationLoss, validationWindows } from './validation';
 
@@ -178,11 +178,7 @@ export class Trainer {
     const slice = sliceGradients(this.model, batch, t.batchSize, m.contextLength + 1);
     const learningRate = learningRateAt(this.state.step, t);
     const gradNorm = this.optimizer.apply(slice.grads, learningRate);
-    const losses = {
-      loss: slice.value.dataSync()[0],
-      lmLoss: slice.lmLoss.dataSync()[0],
-      auxLoss: slice.auxLoss.dataSync()[0],
-    };
+    const losses = readLosses(slice);
     const layers = readStats(slice.layers);
     disposeSlice(slice);
     return this.finishStep(started, learningRate, gradNorm, losses, layers);
@@ -212,11 +208,7 @@ export class Trainer {
     const grads = averageGradients(own.grads, others.sum, this.model.params.variables, workers);
     const learningRate = learningRateAt(this.state.step, t);
     const gradNorm = this.optimizer.apply(grads, learningRate);
-    const ownLosses = {
-      loss: own.value.dataSync()[0],
-      lmLoss: own.lmLoss.dataSync()[0],
-      auxLoss: own.auxLoss.dataSync()[0],
-    };
+    const ownLosses = readLosses(own);
     const layers = readStats(own.layers);
     disposeSlice(own);
     tf.dispose(Object.values(grads));

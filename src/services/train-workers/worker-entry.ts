@@ -9,7 +9,12 @@ import * as tf from '@tensorflow/tfjs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Gpt } from '../../core/model/gpt';
 import { nativeKernels } from '../../core/model/ops';
-import { disposeSlice, disposeStats, sliceGradients } from '../../core/train/slice-gradients';
+import {
+  disposeSlice,
+  disposeStats,
+  readLosses,
+  sliceGradients,
+} from '../../core/train/slice-gradients';
 import { selectBackend } from '../backends';
 import type { FromWorker, ToWorker, WorkerSetup } from './messages';
 import { layoutMismatch, layoutOf } from './parameter-layout';
@@ -37,11 +42,7 @@ async function start(): Promise<(message: ToWorker) => void> {
       gradients.set(g.dataSync() as Float32Array, layout.offsets[i]);
       i++;
     }
-    const losses = {
-      loss: slice.value.dataSync()[0],
-      lmLoss: slice.lmLoss.dataSync()[0],
-      auxLoss: slice.auxLoss.dataSync()[0],
-    };
+    const losses = readLosses(slice);
     disposeStats(slice.layers);
     disposeSlice(slice);
     send({ type: 'gradients', losses, cpuMs: threadCpuMs() });
