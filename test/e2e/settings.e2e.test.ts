@@ -47,7 +47,8 @@ describe.skipIf(chromiumMissing !== null)(
         mimeType: 'application/json',
         buffer: Buffer.from(JSON.stringify({ backend: 'torch', model: { ffn: 'mot' } })),
       });
-      expect(await page.getByTestId('field-backend').inputValue()).toBe('torch');
+      // The file is read asynchronously: wait for the form to take it.
+      await expect.poll(() => page.getByTestId('field-backend').inputValue()).toBe('torch');
       await expect.poll(() => processes.isDisabled()).toBe(false);
       await expect
         .poll(() => page.locator('#field-train-precision-help').innerText())
