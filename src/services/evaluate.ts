@@ -6,34 +6,12 @@
  * without a capacity limit, and one sequence at a time (batch 1), which is how a transition-tuned
  * model decodes a single prompt. Dense runs have one way only.
  */
+import type { CheckpointEvaluation, EvaluationMode, EvaluationRow } from '../core/api/evaluation';
 import { blockKinds } from '../core/config';
 import type { FfnOptions } from '../core/model/ffn';
 import { validationLoss, validationWindows } from '../core/train/validation';
 import { loadCheckpoint, loadRunData, modelFromCheckpoint } from './run-data';
 import type { RunStore } from './store';
-
-export type EvaluationMode = 'trained' | 'discrete' | 'group-size' | 'no-capacity' | 'alone';
-
-export interface EvaluationRow {
-  mode: EvaluationMode;
-  /** What was run, in words. */
-  label: string;
-  batchSize: number;
-  /** MoT group size used (MoT runs only). */
-  groupSize?: number;
-  validationLoss: number;
-  /** Standard error of validationLoss over its batches (absent with one batch). */
-  validationStdError?: number;
-  /** Validation tokens scored. */
-  evalTokens: number;
-}
-
-export interface CheckpointEvaluation {
-  runId: string;
-  step: number;
-  ffn: string;
-  rows: EvaluationRow[];
-}
 
 interface Plan {
   mode: EvaluationMode;

@@ -12,7 +12,7 @@ import type { RunStore } from './store';
 let backend: Promise<BackendSelection> | undefined;
 
 /** The best backend here, chosen once per process (switching tfjs backends is global). */
-function ensureBackend(): Promise<BackendSelection> {
+export function ensureBackend(): Promise<BackendSelection> {
   backend ??= selectBackend('auto').catch((error: unknown) => {
     backend = undefined;
     throw error;

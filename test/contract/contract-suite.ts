@@ -16,6 +16,7 @@ import {
   type Events,
   type MethodName,
 } from '../../src/core/api/contract';
+import type { CheckpointEvaluation } from '../../src/core/api/evaluation';
 import type { RunRecord } from '../../src/core/api/run-record';
 import type { MetricRecord } from '../../src/core/train/metrics';
 import { settingsBadCases } from './settings-suite';
@@ -242,6 +243,10 @@ function badCases(run: string): BadCase[] {
     ['generate', { runId: run, prompts: ['a'], seed: -1 }, 'seed'],
     ['generate', { runId: run, prompts: ['a'], discrete: 'yes' }, 'discrete'],
     ['generate', { runId: run, prompts: ['a'], generationId: 'a b' }, 'generationId'],
+    ...runIdCases('evaluateCheckpoint', {}),
+    ['evaluateCheckpoint', { runId: run, step: -1 }, 'step'],
+    ['evaluateCheckpoint', { runId: run, step: 1.5 }, 'step'],
+    ['evaluateCheckpoint', { runId: run, discrete: true }, 'discrete'],
     ['cancelGeneration', {}, 'generationId'],
     ['cancelGeneration', { generationId: 'x'.repeat(65) }, 'generationId'],
     ['estimateConfig', { preset: 5 }, 'preset'],
@@ -305,6 +310,7 @@ export function defineContractSuite(name: string, makeClient: () => Promise<Cont
         ['exportMetrics', { format: 'csv' }],
         ['readSnapshot', { step: 0 }],
         ['generate', { prompts: ['a'] }],
+        ['evaluateCheckpoint', {}],
       ];
       const before = listing(client.dataDir);
       for (const [method, rest] of requests) {
@@ -319,7 +325,15 @@ export function defineContractSuite(name: string, makeClient: () => Promise<Cont
     });
 
     it('commands that do not apply to a created run are conflicts', async () => {
-      const methods = ['pauseRun', 'resumeRun', 'stopRun', 'forkRun', 'transitionRun', 'generate'];
+      const methods = [
+        'pauseRun',
+        'resumeRun',
+        'stopRun',
+        'forkRun',
+        'transitionRun',
+        'generate',
+        'evaluateCheckpoint',
+      ];
       for (const method of methods) {
         const request =
           method === 'generate' ? { runId: run.id, prompts: ['a'] } : { runId: run.id };
@@ -582,6 +596,38 @@ export function defineContractSuite(name: string, makeClient: () => Promise<Cont
             runId: run.id,
             step: await stepWithoutCheckpoint(client, run.id),
             prompts: ['a'],
+          })
+        ).code,
+      ).toBe('not_found');
+    });
+
+    it('evaluates a checkpoint: as trained it scores what the trainer measured there', async () => {
+      const out = await ok<CheckpointEvaluation>(client, 'evaluateCheckpoint', {
+        runId: run.id,
+        step: 20,
+      });
+      expect(out).toMatchObject({ runId: run.id, step: 20, ffn: 'mot' });
+      // smoke: MoT g 4, batch 8: as trained, discrete, then g 2, 8 and 1 (16 does not divide 8).
+      expect(out.rows.map((row) => [row.mode, row.groupSize])).toEqual([
+        ['trained', 4],
+        ['discrete', 4],
+        ['group-size', 2],
+        ['group-size', 8],
+        ['group-size', 1],
+      ]);
+      const { records } = await ok<{ records: MetricRecord[] }>(client, 'readMetrics', {
+        runId: run.id,
+      });
+      const measured = records.find((r) => r.type === 'eval' && r.step === 20);
+      expect(measured?.type).toBe('eval');
+      if (measured?.type !== 'eval') return;
+      expect(out.rows[0].validationLoss).toBeCloseTo(measured.validationLoss, 4);
+      expect(out.rows[0].evalTokens).toBe(measured.evalTokens);
+      expect(
+        (
+          await failure(client, 'evaluateCheckpoint', {
+            runId: run.id,
+            step: await stepWithoutCheckpoint(client, run.id),
           })
         ).code,
       ).toBe('not_found');

@@ -3,8 +3,8 @@
  * run and a 2-process torch run made and trained in the app, a third exported with
  * `mot export`, trained by torch's elastic launcher with 2 ranks (launch.py, c10d rendezvous)
  * and attached back with `mot attach`; all three are listed in Runs like any local run, compared
- * together, and the attached one generates in Inspect. Skips with the reason where Chromium or a
- * Python with torch is missing.
+ * together, and the attached one generates and is evaluated in Inspect. Skips with the reason
+ * where Chromium or a Python with torch is missing.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -147,6 +147,26 @@ describe.skipIf(missing !== null)(
         10,
       );
       await screenshot(page, 'torch-walk-attached-inspect');
+
+      // Evaluated here on tfjs, as trained, it scores what torch measured at that checkpoint.
+      await page.getByTestId('evaluate-button').click();
+      const trained = page.locator('[data-testid=evaluation-row][data-mode=trained]');
+      await trained.waitFor();
+      const [step, tfjsLoss] = [
+        Number(
+          /^Step (\d+),/.exec(
+            await page.locator('[data-testid=evaluation-table] caption').innerText(),
+          )![1],
+        ),
+        Number(await trained.locator('td').nth(2).innerText()),
+      ];
+      const torchEval = readFileSync(join(out, 'run', 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { type: string; step: number; validationLoss: number })
+        .find((record) => record.type === 'eval' && record.step === step);
+      expect(torchEval, `torch's evaluation at step ${step}`).toBeDefined();
+      expect(Math.abs(tfjsLoss - torchEval!.validationLoss)).toBeLessThan(2e-4);
       expectNoPageErrors(opened);
     }, 900_000);
   },

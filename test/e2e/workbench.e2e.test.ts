@@ -221,6 +221,30 @@ describe.skipIf(chromiumMissing !== null)(
       expect(texts).toHaveLength(2);
       await screenshot(page, 'workbench-light-inspect');
 
+      // ---- Evaluate step 40 every way MoT allows; as trained it is the loss measured there. ----
+      const row40 = page
+        .getByTestId('checkpoint-row')
+        .filter({ has: page.locator('td:first-child', { hasText: /^40$/ }) });
+      const measured = Number((await row40.locator('td').nth(1).innerText()).trim());
+      await row40.getByTestId('checkpoint-evaluate').click();
+      const evaluation = page.getByTestId('evaluation-row');
+      await evaluation.first().waitFor();
+      expect(await evaluation.evaluateAll((rows) => rows.map((r) => r.dataset.mode))).toEqual([
+        'trained',
+        'discrete',
+        'group-size',
+        'group-size',
+        'group-size',
+      ]);
+      const trainedCells = await evaluation.first().locator('td').allInnerTexts();
+      expect(Math.abs(Number(trainedCells[2]) - measured)).toBeLessThan(6e-4);
+      expect(trainedCells[4]).toBe('');
+      expect(await evaluation.nth(1).locator('td').nth(4).innerText()).toMatch(/^[+−]\d\.\d{4}$/);
+      expect(await page.getByTestId('evaluation-table').locator('caption').innerText()).toMatch(
+        /^Step 40, /,
+      );
+      await screenshot(page, 'workbench-light-evaluate');
+
       // ---- Dark: the toggle goes system -> light -> dark; canvases redraw in dark colours. ----
       const surface = () =>
         page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);

@@ -11,6 +11,7 @@
  */
 import * as v from 'valibot';
 import type { BackendChoice, PartialRunConfig, RunConfig } from '../config';
+import type { CheckpointEvaluation } from './evaluation';
 import type { GenerationResult } from '../generate';
 import type { FlopBreakdown } from '../train/flops';
 import type { MetricRecord } from '../train/metrics';
@@ -215,6 +216,14 @@ export const METHODS = {
   ),
   /** Ends a running generation now; it answers `canceled`. `canceled: false` when none ran. */
   cancelGeneration: method<{ canceled: boolean }>()(v.strictObject({ generationId })),
+  /**
+   * The validation loss of a checkpoint (the latest without `step`) in every way that matters
+   * for its FFN kind, as `mot eval` prints it: MoT as trained, discrete and at other group sizes;
+   * MoE with and without capacity and one sequence alone; dense as trained.
+   */
+  evaluateCheckpoint: method<CheckpointEvaluation>()(
+    v.strictObject({ runId, step: v.optional(step) }),
+  ),
   listDatasets: method<DatasetInfo[]>()(empty),
   /**
    * Imports a .txt / .jsonl file the user picks in the desktop app's file dialog (requests carry no

@@ -7,6 +7,7 @@ import type { Handler } from './context';
 import { attachFolder } from './attach';
 import { pauseRun, resumeRun, startRun, stopRun } from './control';
 import { estimateConfig } from './estimate';
+import { evaluateCheckpoint } from './evaluation';
 import { forkRun } from './fork';
 import { cancelGeneration, generate } from './generation';
 import { backendInfo, importDataset, listDatasets, listPresets, storeNotices } from './info';
@@ -47,6 +48,7 @@ export const HANDLERS: { [M in MethodName]: Handler<M> } = {
   readSnapshot,
   generate,
   cancelGeneration,
+  evaluateCheckpoint,
   listDatasets,
   importDataset,
   attachFolder,

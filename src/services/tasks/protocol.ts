@@ -1,7 +1,8 @@
 /**
  * The messages between the workbench and a task process: jobs that run tfjs or long synchronous
- * loops (generating text from a checkpoint, probing the backends, preparing a torch run's data:
- * BPE training and tokenising a corpus) and so must not run on the serving thread. Plain
+ * loops (generating text from a checkpoint, evaluating one, probing the backends, preparing a
+ * torch run's data: BPE training and tokenising a corpus) and so must not run on the serving
+ * thread. Plain
  * JSON-safe objects, for Node IPC and Electron's utilityProcess alike.
  */
 import type { ApiResult, ValidRequestOf } from '../../core/api/contract';
@@ -30,9 +31,17 @@ export interface PrepareTorchResult {
 /** A job, without the id the pool gives it. */
 export type TaskBody =
   | { type: 'generate'; dataDir: string; request: ValidRequestOf<'generate'> }
+  | { type: 'evaluate'; dataDir: string; request: ValidRequestOf<'evaluateCheckpoint'> }
   /** `pythonPath`: the setting, for the torch engine's line. */
   | { type: 'probeBackends'; pythonPath?: string }
   | ({ type: 'prepareTorch' } & PrepareTorchJob);
+
+const TASK_TYPES: readonly TaskBody['type'][] = [
+  'generate',
+  'evaluate',
+  'probeBackends',
+  'prepareTorch',
+];
 
 /** Parent -> task process: one job at a time, answered by a `result` with the same id. */
 export type TaskRequest = TaskBody & { id: number };
@@ -56,7 +65,8 @@ export function isTaskRequest(value: unknown): value is TaskRequest {
   if (typeof value !== 'object' || value === null) return false;
   const { type, id } = value as { type?: unknown; id?: unknown };
   return (
-    (type === 'generate' || type === 'probeBackends' || type === 'prepareTorch') &&
+    typeof type === 'string' &&
+    TASK_TYPES.includes(type as TaskBody['type']) &&
     typeof id === 'number'
   );
 }

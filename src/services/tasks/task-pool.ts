@@ -204,6 +204,7 @@ function crashError(type: TaskBody['type'], exit: TrainerExit): WorkbenchError {
 function what(type: TaskBody['type']): string {
   return {
     generate: 'generation',
+    evaluate: 'evaluation',
     probeBackends: 'backend probe',
     prepareTorch: 'data preparation',
   }[type];

@@ -1,13 +1,14 @@
 /**
- * The entry of a task process: generates text, probes backends and prepares torch runs' data for
- * the workbench, one job at a time, so tfjs (and a native backend that may abort) and long
- * synchronous loops (BPE training) never run on the serving thread.
+ * The entry of a task process: generates text, evaluates checkpoints, probes backends and
+ * prepares torch runs' data for the workbench, one job at a time, so tfjs (and a native backend
+ * that may abort) and long synchronous loops (BPE training) never run on the serving thread.
  * The workbench keeps one such process warm between jobs and kills it to cancel a job.
  */
 import { probeBackends } from '../backends';
 import { toApiError } from '../api/errors';
 import { prepareTorchRun } from '../engines/torch-prepare';
-import { generateFromRun } from '../generation';
+import { evaluateRun } from '../evaluate';
+import { ensureBackend, generateFromRun } from '../generation';
 import { connectToParent } from '../run-manager/parent-port';
 import { RunStore } from '../store';
 import { isTaskRequest, type TaskBody, type TaskReply } from './protocol';
@@ -33,13 +34,13 @@ port.send({ type: 'ready' });
 
 async function perform(task: TaskBody): Promise<unknown> {
   switch (task.type) {
-    case 'generate': {
-      let store = stores.get(task.dataDir);
-      if (store === undefined) {
-        store = RunStore.open(task.dataDir, { repair: false });
-        stores.set(task.dataDir, store);
-      }
-      return generateFromRun(await store, task.request);
+    case 'generate':
+      return generateFromRun(await storeFor(task.dataDir), task.request);
+    case 'evaluate': {
+      const store = await storeFor(task.dataDir);
+      await ensureBackend();
+      const { runId, step } = task.request;
+      return evaluateRun(store, runId, { step });
     }
     case 'prepareTorch': {
       const started = performance.now();
@@ -57,4 +58,13 @@ async function perform(task: TaskBody): Promise<unknown> {
         detail,
       }));
   }
+}
+
+function storeFor(dataDir: string): Promise<RunStore> {
+  let store = stores.get(dataDir);
+  if (store === undefined) {
+    store = RunStore.open(dataDir, { repair: false });
+    stores.set(dataDir, store);
+  }
+  return store;
 }
