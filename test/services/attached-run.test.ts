@@ -4,10 +4,11 @@
  * whether it was trained before `mot attach` or grows while it is watched. The folders here come
  * from a real tfjs training in another data dir (the torch engine writes the same files).
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isTrainingElsewhere, type RunRecord } from '../../src/core/api/run-record';
 import { ffnSummary, resolveConfig, type RunConfig } from '../../src/core/config';
 import { BASE_CONFIG } from '../../src/core/presets';
 import type { TrainRecord } from '../../src/core/train/metrics';
@@ -100,7 +101,9 @@ describe('attached run folders', () => {
 
     const events = new EventHub();
     const logLines: string[] = [];
+    const statuses: RunRecord[] = [];
     events.on('runLog', (e) => e.runId === attached.id && logLines.push(e.line));
+    events.on('runStatus', (e) => statuses.push(e.record));
     const watcher = new AttachedRunWatcher(store, events.emit, () => false, 60_000);
     await watcher.poll();
     // What the trainer writes: metrics, and its log with a line still being written.
@@ -115,6 +118,10 @@ describe('attached run folders', () => {
     });
     expect(logLines).toEqual(log.split('\n').filter((line) => line !== ''));
     expect(logLines.at(-1)).toMatch(/completed at step 6/);
+    // Every page hears the new record: completed, so no longer "training elsewhere".
+    expect(statuses.map((r) => [r.status, r.lastStep])).toEqual([['completed', 6]]);
+    expect(statuses[0].grewElsewhereAt).toBeDefined();
+    expect(isTrainingElsewhere(statuses[0])).toBe(false);
   });
 
   it("steps written between the attach and the watcher's first look are not lost", async () => {
@@ -156,6 +163,13 @@ describe('attached run folders', () => {
         metrics.filter((line) => line !== '' && JSON.parse(line).step <= 3).join('\n') + '\n',
       );
       await expect.poll(step, { timeout: 10_000 }).toBe(3);
+      // The Runs page says so until a minute after the folder last grew.
+      const record = workbench.store.get(attached.id);
+      const grew = Date.parse(record.grewElsewhereAt!);
+      expect(grew).toBe(Math.floor(statSync(path.join(dir, 'metrics.jsonl')).mtimeMs));
+      expect(isTrainingElsewhere(record)).toBe(true);
+      expect(isTrainingElsewhere(record, grew + 59_999)).toBe(true);
+      expect(isTrainingElsewhere(record, grew + 60_000)).toBe(false);
       const refused = await workbench.handle('startRun', { runId: attached.id });
       expect(refused).toMatchObject({ ok: false, error: { code: 'conflict' } });
       expect((refused as { error: { message: string } }).error.message).toMatch(

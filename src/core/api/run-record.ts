@@ -42,6 +42,24 @@ export interface RunRecord {
   bestValidationLoss?: number;
   finalTrainLoss?: number;
   error?: string;
+  /**
+   * Attached runs only: when their folder last grew (ISO), something else (a cluster job, a
+   * torchrun) writing it. Within TRAINED_ELSEWHERE_MS of it the run is being trained elsewhere.
+   */
+  grewElsewhereAt?: string;
+}
+
+/**
+ * How long after an attached folder last grew it counts as trained elsewhere: starting it here
+ * then would put two trainers on one folder. A minute covers a slow evaluation or a synced
+ * folder that lands in bursts.
+ */
+export const TRAINED_ELSEWHERE_MS = 60_000;
+
+/** True while something outside the workbench trains this (attached, unfinished) run. */
+export function isTrainingElsewhere(record: RunRecord, now = Date.now()): boolean {
+  if (record.grewElsewhereAt === undefined || record.status === 'completed') return false;
+  return now - Date.parse(record.grewElsewhereAt) < TRAINED_ELSEWHERE_MS;
 }
 
 /**

@@ -8,18 +8,12 @@
  */
 import { closeSync, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
+import { TRAINED_ELSEWHERE_MS } from '../../core/api/run-record';
 import type { EvalRecord, MetricRecord, TrainRecord } from '../../core/train/metrics';
 import type { Emit } from '../events';
 import type { RunPatch, RunStore } from '../store';
 
 export const ATTACHED_POLL_MS = 3000;
-
-/**
- * How long after an attached folder last grew it counts as trained elsewhere: starting it here
- * then would put two trainers on one folder. A minute covers a slow evaluation or a synced
- * folder that lands in bursts.
- */
-export const TRAINED_ELSEWHERE_MS = 60_000;
 
 export class AttachedRunWatcher {
   /** Bytes of metrics.jsonl already seen, per run. */
@@ -53,7 +47,11 @@ export class AttachedRunWatcher {
         const records = this.newRecords(run.id);
         if (records.length === 0) continue;
         this.emit('runProgress', { runId: run.id, records });
-        await this.store.update(run.id, this.patchFor(run.id, records)).catch(() => {});
+        const record = await this.store
+          .update(run.id, this.patchFor(run.id, records))
+          .catch(() => undefined);
+        // The new figures and "training elsewhere" (or completed) reach every page.
+        if (record) this.emit('runStatus', { runId: run.id, status: record.status, record });
       }
     } finally {
       this.polling = false;
@@ -122,9 +120,11 @@ export class AttachedRunWatcher {
     } catch {
       // An unreadable config leaves the status alone.
     }
+    const grewAt = this.grewAt.get(runId);
     return {
       lastStep: last.step,
       tokensSeen: last.tokens,
+      ...(grewAt !== undefined && { grewElsewhereAt: new Date(grewAt).toISOString() }),
       elapsedMs: last.elapsedMs,
       ...(Number.isFinite(best) && { bestValidationLoss: best }),
       ...(lastTrain && { finalTrainLoss: lastTrain.lmLoss }),

@@ -53,6 +53,7 @@ export const RunRecordSchema = v.looseObject({
   bestValidationLoss: v.optional(finite),
   finalTrainLoss: v.optional(finite),
   error: v.optional(v.string()),
+  grewElsewhereAt: v.optional(timestamp),
 });
 
 /** Checks a record (from disk or after a patch); throws `invalid` naming the first bad field. */
@@ -89,6 +90,7 @@ export const PATCHABLE = new Set<string>([
   'bestValidationLoss',
   'finalTrainLoss',
   'error',
+  'grewElsewhereAt',
 ]);
 
 export function recordJson(record: RunRecord): string {
