@@ -10,16 +10,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  chromiumMissing,
-  openBrowser,
-  removeTemporaryDataDirs,
-  screenshot,
-  serve,
-  type Served,
-} from './harness';
+import { afterAll, describe, expect, it } from 'vitest';
+import { chromiumMissing, screenshot, servedApp } from './harness';
 import { WAIT_MS, expectNoPageErrors, openApp } from './ui';
 
 const run = promisify(execFile);
@@ -29,18 +21,10 @@ const STEPS = 12;
 describe.skipIf(chromiumMissing !== null)(
   `attached folders trained elsewhere${chromiumMissing ? ` (skipped: ${chromiumMissing})` : ''}`,
   () => {
-    let browser: Browser;
-    let server: Served;
+    const served = servedApp();
     const root = mkdtempSync(join(tmpdir(), 'mot-attached-e2e-'));
 
-    beforeAll(async () => {
-      [browser, server] = await Promise.all([openBrowser(), serve()]);
-    }, 240_000);
-
-    afterAll(async () => {
-      await browser?.close();
-      await server?.stop();
-      removeTemporaryDataDirs();
+    afterAll(() => {
       rmSync(root, { recursive: true, force: true });
     });
 
@@ -71,11 +55,11 @@ describe.skipIf(chromiumMissing !== null)(
         'attach',
         folder,
         '--data-dir',
-        server.dataDir,
+        served.server.dataDir,
       ]);
       const { id } = JSON.parse(attached.stdout.trim().split('\n').at(-1)!) as { id: string };
 
-      const opened = await openApp(browser, server.url);
+      const opened = await openApp(served.browser, served.server.url);
       const { page } = opened;
       const badge = page
         .locator(`[data-testid=run-row][data-run-id="${id}"]`)
@@ -90,7 +74,7 @@ describe.skipIf(chromiumMissing !== null)(
         .toBe('true');
       expect(await badge.innerText()).toMatch(/training elsewhere/i);
       await screenshot(page, 'attached-training-elsewhere-runs');
-      await page.goto(`${server.url}#/run/${id}/monitor`);
+      await page.goto(`${served.server.url}#/run/${id}/monitor`);
       const header = page.getByTestId('run-status');
       await expect.poll(() => header.getAttribute('data-elsewhere')).toBe('true');
       expect(await page.getByTestId('start-button').isDisabled()).toBe(true);

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 export const CHROMIUM = process.env.MOT_CHROMIUM ?? '/usr/bin/chromium';
 export const chromiumMissing = existsSync(CHROMIUM)
@@ -60,6 +61,30 @@ export async function serve(dataDir?: string): Promise<Served> {
       await exited;
     },
   };
+}
+
+/** What servedApp() gives the tests of one describe block, once its beforeAll has run. */
+export interface ServedApp {
+  readonly browser: Browser;
+  readonly server: Served;
+}
+
+/**
+ * Chromium and a `mot serve` on a new data dir for the tests of the describe block it is called
+ * in: both start before the first test (the server builds the renderer first where its sources
+ * changed) and stop after the last, their data dirs removed.
+ */
+export function servedApp(): ServedApp {
+  const served = {} as { browser: Browser; server: Served };
+  beforeAll(async () => {
+    [served.browser, served.server] = await Promise.all([openBrowser(), serve()]);
+  }, 240_000);
+  afterAll(async () => {
+    await served.browser?.close();
+    await served.server?.stop();
+    removeTemporaryDataDirs();
+  });
+  return served;
 }
 
 /** Deletes the data dirs serve() made, once their servers are stopped; MOT_E2E_KEEP=1 keeps them. */

@@ -9,16 +9,9 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  chromiumMissing,
-  openBrowser,
-  removeTemporaryDataDirs,
-  screenshot,
-  serve,
-  type Served,
-} from './harness';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { chromiumMissing, screenshot, servedApp } from './harness';
 import {
   WAIT_MS,
   colourOnCanvas,
@@ -91,27 +84,16 @@ async function shownNames(page: Page): Promise<string[]> {
 describe.skipIf(chromiumMissing !== null)(
   `researcher tools${chromiumMissing ? ` (skipped: ${chromiumMissing})` : ''}`,
   () => {
-    let browser: Browser;
-    let server: Served;
-
-    beforeAll(async () => {
-      [browser, server] = await Promise.all([openBrowser(), serve()]);
-    }, 180_000);
-
-    afterAll(async () => {
-      await browser?.close();
-      await server?.stop('SIGTERM');
-      removeTemporaryDataDirs();
-    });
+    const served = servedApp();
 
     it('lists terminal runs live; filters, sorts, compares by seed with bands, zooms; marks divergence', async () => {
-      const opened = await openApp(browser, server.url);
+      const opened = await openApp(served.browser, served.server.url);
       const { page } = opened;
       await page.setViewportSize({ width: 1024, height: 700 });
       await page.getByText('No runs yet').waitFor();
 
       // 1. A run from a terminal appears in the open Runs view, then completes, with no reload.
-      const first = trainFromTerminal(server.dataDir, tinyConfig('mot seed 1'));
+      const first = trainFromTerminal(served.server.dataDir, tinyConfig('mot seed 1'));
       await row(page, 'mot seed 1').waitFor({ timeout: 30_000 });
       await first;
       await row(page, 'mot seed 1')
@@ -119,7 +101,10 @@ describe.skipIf(chromiumMissing !== null)(
         .waitFor({ timeout: 15_000 });
       // ...and in Compare's picker, also live.
       await page.getByTestId('nav-compare').click();
-      const second = trainFromTerminal(server.dataDir, tinyConfig('mot seed 2', { seed: 2 }));
+      const second = trainFromTerminal(
+        served.server.dataDir,
+        tinyConfig('mot seed 2', { seed: 2 }),
+      );
       await page
         .locator('aside[aria-label="Runs to compare"]')
         .getByText('mot seed 2')
@@ -130,7 +115,7 @@ describe.skipIf(chromiumMissing !== null)(
         ['dense seed 2', { ffn: 'dense', seed: 2 }],
         ['diverging lr 1', { ffn: 'dense', lr: 1 }],
       ] as const) {
-        await trainFromTerminal(server.dataDir, tinyConfig(name, over));
+        await trainFromTerminal(served.server.dataDir, tinyConfig(name, over));
       }
       await page.getByTestId('nav-runs').click();
       await expect.poll(async () => (await shownNames(page)).length, { timeout: 30_000 }).toBe(5);
@@ -292,7 +277,7 @@ describe.skipIf(chromiumMissing !== null)(
     });
 
     it('reads the token mix in context, and fixes what got in the way', async () => {
-      const opened = await openApp(browser, server.url);
+      const opened = await openApp(served.browser, served.server.url);
       const { page } = opened;
       await page.getByTestId('nav-runs').click();
 
@@ -335,7 +320,7 @@ describe.skipIf(chromiumMissing !== null)(
       // 1. The fork shows its own best validation loss and time, not its parent's.
       const forkId = runIdOf(page);
       const ownBest = Math.min(
-        ...readFileSync(join(runDir(server.dataDir, forkId), 'metrics.jsonl'), 'utf8')
+        ...readFileSync(join(runDir(served.server.dataDir, forkId), 'metrics.jsonl'), 'utf8')
           .split('\n')
           .filter(Boolean)
           .map(

@@ -4,38 +4,19 @@
  * that does not split or MoT groups that would), and Settings, where the torch engine's Python
  * is chosen: a path that is no file is refused with the reason, and Find lists every candidate.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  chromiumMissing,
-  openBrowser,
-  removeTemporaryDataDirs,
-  screenshot,
-  serve,
-  type Served,
-} from './harness';
+import { describe, expect, it } from 'vitest';
+import { chromiumMissing, screenshot, servedApp } from './harness';
 import { WAIT_MS, expectNoPageErrors, field, openApp } from './ui';
 
 describe.skipIf(chromiumMissing !== null)(
   `torch engine settings UI${chromiumMissing ? ` (skipped: ${chromiumMissing})` : ''}`,
   () => {
-    let browser: Browser;
-    let server: Served;
-
-    beforeAll(async () => {
-      [browser, server] = await Promise.all([openBrowser(), serve()]);
-    }, 240_000);
-
-    afterAll(async () => {
-      await browser?.close();
-      await server?.stop();
-      removeTemporaryDataDirs();
-    });
+    const served = servedApp();
 
     it('greys out processes off torch, and checks them against the batch on torch', async () => {
-      const opened = await openApp(browser, server.url);
+      const opened = await openApp(served.browser, served.server.url);
       const { page } = opened;
-      await page.goto(`${server.url}#/new`);
+      await page.goto(`${served.server.url}#/new`);
       const processes = field(page, 'train.processes');
       await expect.poll(() => processes.isDisabled()).toBe(true);
       expect(await page.locator('#field-train-processes-help').innerText()).toMatch(
@@ -76,7 +57,7 @@ describe.skipIf(chromiumMissing !== null)(
     });
 
     it('refuses a Python path that is no file, and lists every candidate the search asked', async () => {
-      const opened = await openApp(browser, server.url);
+      const opened = await openApp(served.browser, served.server.url);
       const { page } = opened;
       await page.getByTestId('nav-settings').click();
       const report = page.getByTestId('python-report');

@@ -12,17 +12,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { findTorchPython, describeRejections } from '../../src/services/engines/python';
-import {
-  chromiumMissing,
-  openBrowser,
-  removeTemporaryDataDirs,
-  screenshot,
-  serve,
-  type Served,
-} from './harness';
+import { chromiumMissing, screenshot, servedApp } from './harness';
 import { expectNoPageErrors, field, launch, openApp, waitForStatus } from './ui';
 
 const run = promisify(execFile);
@@ -58,21 +51,10 @@ function row(page: Page, runId: string) {
 describe.skipIf(missing !== null)(
   `torch engine walkthrough${missing ? ` (skipped: ${missing})` : ''}`,
   () => {
-    let browser: Browser;
-    let server: Served;
-
-    beforeAll(async () => {
-      [browser, server] = await Promise.all([openBrowser(), serve()]);
-    }, 240_000);
-
-    afterAll(async () => {
-      await browser?.close();
-      await server?.stop();
-      removeTemporaryDataDirs();
-    });
+    const served = servedApp();
 
     it('trains on torch in the app (1 and 2 processes) and by launch.py after an export, and shows all three alike', async () => {
-      const opened = await openApp(browser, server.url);
+      const opened = await openApp(served.browser, served.server.url);
       const { page } = opened;
 
       const one = await launchTorchRun(page, 'torch one', 1);
@@ -81,7 +63,7 @@ describe.skipIf(missing !== null)(
       const two = await launchTorchRun(page, 'torch two', 2);
       await waitForStatus(page, 'completed', TRAINED_MS);
       expect(await page.locator('header .sub').innerText()).toMatch(/torch × 2 processes/);
-      expect(readFileSync(join(server.dataDir, 'runs', two, 'log.txt'), 'utf8')).toMatch(
+      expect(readFileSync(join(served.server.dataDir, 'runs', two, 'log.txt'), 'utf8')).toMatch(
         /start on torch \(.*2 processes\)/,
       );
 
@@ -90,7 +72,7 @@ describe.skipIf(missing !== null)(
       const configFile = join(root, 'exported.json');
       writeFileSync(configFile, JSON.stringify({ name: 'torch exported' }));
       const out = join(root, 'job');
-      const dataDir = ['--data-dir', server.dataDir];
+      const dataDir = ['--data-dir', served.server.dataDir];
       await run(process.execPath, [
         MOT,
         'export',
@@ -139,7 +121,7 @@ describe.skipIf(missing !== null)(
       await screenshot(page, 'torch-walk-compare');
 
       // The attached run: its page says where it comes from; it generates from its checkpoint.
-      await page.goto(`${server.url}#/run/${exported}/inspect`);
+      await page.goto(`${served.server.url}#/run/${exported}/inspect`);
       await page.getByTestId('attached-note').waitFor();
       await page.getByTestId('generate-button').click();
       await page.getByTestId('generated-text').first().waitFor();

@@ -7,18 +7,11 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { MixSnapshot } from '../../src/core/train/snapshot';
 import { visibleToken } from '../../src/renderer/src/lib/mix';
-import {
-  chromiumMissing,
-  openBrowser,
-  removeTemporaryDataDirs,
-  screenshot,
-  serve,
-  type Served,
-} from './harness';
+import { chromiumMissing, screenshot, servedApp } from './harness';
 import {
   WAIT_MS,
   canvasInk,
@@ -98,22 +91,12 @@ async function expectBothCurves(page: Page): Promise<void> {
 describe.skipIf(chromiumMissing !== null)(
   `workbench UI${chromiumMissing ? ` (skipped: ${chromiumMissing})` : ''}`,
   () => {
-    let browser: Browser;
-    let server: Served;
+    const served = servedApp();
 
     // Generous: `mot serve` first builds the renderer when its sources changed.
-    beforeAll(async () => {
-      [browser, server] = await Promise.all([openBrowser(), serve()]);
-    }, 180_000);
-
-    afterAll(async () => {
-      await browser?.close();
-      await server?.stop('SIGTERM');
-      removeTemporaryDataDirs();
-    });
 
     it('designs, trains, watches, compares and inspects MoT runs, in light and dark', async () => {
-      const app = await openApp(browser, server.url, 'light');
+      const app = await openApp(served.browser, served.server.url, 'light');
       const { page } = app;
       await screenshot(page, 'workbench-light-runs-empty');
 
@@ -156,7 +139,7 @@ describe.skipIf(chromiumMissing !== null)(
       await waitForStatus(page, 'completed');
 
       // The token-mix heatmap shows the newest snapshot's real weights, rows labelled by token.
-      const snapshot = newestSnapshot(server.dataDir, first);
+      const snapshot = newestSnapshot(served.server.dataDir, first);
       const mixPanel = page.getByTestId('token-mix-panel');
       await mixPanel.getByText(`Snapshot at step ${snapshot.step}:`).waitFor();
       await expect(mixPanel.innerText()).resolves.toMatch(/of g = 4/);
