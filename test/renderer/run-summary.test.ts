@@ -1,8 +1,11 @@
-/** The one-line description of a run in its header, Compare's picker and the Runs table. */
+/**
+ * The one-line description of a run in its header, Compare's picker and the Runs table, and what
+ * the start button says.
+ */
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/core/config';
 import { findPreset } from '../../src/core/presets';
-import { keySettings } from '../../src/renderer/src/lib/run-summary';
+import { keySettings, startLabel } from '../../src/renderer/src/lib/run-summary';
 
 const smoke = findPreset('smoke').config;
 const base = 'd32 · 1 block · T16 · B8 · lr 0.002 · 20 steps · bytes · brown';
@@ -27,5 +30,17 @@ describe('keySettings', () => {
     expect(keySettings(resolveConfig(smoke, { backend: 'auto', train: { workers: 'auto' } }))).toBe(
       `${base} · workers auto`,
     );
+  });
+});
+
+describe('startLabel', () => {
+  it('resumes where a checkpoint is, starts over where none is, and offers nothing while it trains', () => {
+    expect(startLabel('created', false)).toBe('Start');
+    for (const status of ['stopped', 'interrupted', 'failed'] as const) {
+      expect(startLabel(status, true)).toBe('Resume from checkpoint');
+      expect(startLabel(status, false)).toBe('Start over');
+    }
+    for (const status of ['queued', 'running', 'paused', 'completed'] as const)
+      expect(startLabel(status, true)).toBeNull();
   });
 });

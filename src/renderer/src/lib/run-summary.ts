@@ -59,14 +59,15 @@ export function trainedMs(record: RunRecord): number | undefined {
 }
 
 /** What the start button says for a run in this status, or null when it cannot start. */
-export function startLabel(status: RunStatus): string | null {
+export function startLabel(status: RunStatus, hasCheckpoint: boolean): string | null {
   switch (status) {
     case 'created':
       return 'Start';
     case 'stopped':
     case 'interrupted':
     case 'failed':
-      return 'Resume from checkpoint';
+      // Without a checkpoint the trainer starts over, dropping the steps it had recorded.
+      return hasCheckpoint ? 'Resume from checkpoint' : 'Start over';
     default:
       return null;
   }
