@@ -5,8 +5,11 @@
  * is chosen: a path that is no file is refused with the reason, and Find lists every candidate.
  */
 import { describe, expect, it } from 'vitest';
+import { findTorchPython } from '../../src/services/engines/python';
 import { chromiumMissing, screenshot, servedApp } from './harness';
 import { WAIT_MS, expectNoPageErrors, field, openApp } from './ui';
+
+const probe = await findTorchPython();
 
 describe.skipIf(chromiumMissing !== null)(
   `torch engine settings UI${chromiumMissing ? ` (skipped: ${chromiumMissing})` : ''}`,
@@ -84,5 +87,39 @@ describe.skipIf(chromiumMissing !== null)(
       await screenshot(page, 'torch-python-settings');
       expectNoPageErrors(opened);
     }, 120_000);
+
+    it.skipIf(!probe.found)(
+      'takes a Python the search found as the setting with Use, then searches with it first',
+      async () => {
+        const opened = await openApp(served.browser, served.server.url);
+        const { page } = opened;
+        await page.getByTestId('nav-settings').click();
+        // The row of the Python with torch the search finds (its command, e.g. /usr/bin/python3).
+        const found = page
+          .getByTestId('python-candidate')
+          .filter({ hasText: probe.found!.command })
+          .filter({ has: page.getByTestId('python-use') })
+          .first();
+        await found.waitFor({ timeout: WAIT_MS });
+        await found.getByTestId('python-use').click();
+        const chosen = await page.getByTestId('setting-python').inputValue();
+        expect(chosen).toMatch(/^\//);
+        expect(await found.innerText()).toContain(chosen);
+        await page.getByTestId('settings-save').click();
+        await expect.poll(() => page.getByTestId('settings-save').isDisabled()).toBe(true);
+        // Searched again with it first: the setting's row, with torch, used.
+        const first = page.getByTestId('python-candidate').first();
+        await expect
+          .poll(() => first.innerText(), { timeout: WAIT_MS })
+          .toMatch(
+            new RegExp(
+              `^setting\\s+${chosen.replaceAll('.', '\\.')}[\\s\\S]*torch [\\d.]+[\\s\\S]*used`,
+            ),
+          );
+        expect(await page.getByTestId('python-summary').innerText()).toContain(chosen);
+        expectNoPageErrors(opened);
+      },
+      120_000,
+    );
   },
 );
