@@ -28,19 +28,6 @@ export function parseSiblingName(name: string): { base: string; kind: LeftoverKi
   return { base: match[1] as string, kind: match[2] as LeftoverKind };
 }
 
-/**
- * fsync a file's data to disk. Read-only is enough on POSIX; Windows' FlushFileBuffers needs a
- * writable handle.
- */
-export async function fsyncFile(filePath: string): Promise<void> {
-  const handle = await fs.open(filePath, process.platform === 'win32' ? 'r+' : 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 /** fsync a folder so renames and new entries in it are durable; a no-op where refused. */
 export async function fsyncDir(dirPath: string): Promise<void> {
   let handle: fs.FileHandle | undefined;

@@ -61,20 +61,23 @@ export class RunOwners {
     const runDir = runDirOf(this.dataDir, runId);
     await this.catalog.transact(async () => {
       const owner = readOwner(runDir);
-      if (owner === undefined || !isThisProcess(owner)) return;
+      if (owner === undefined || !this.holds(owner, runId)) return;
       const { heartbeatMs: _, ...record } = owner;
       await writeOwner(runDir, { ...record, trainerPid });
     });
   }
 
-  /** Gives the run up (a no-op unless it is ours). */
+  /** Gives the run up (a no-op unless this store claimed it and still holds it). */
   async release(runId: string): Promise<void> {
-    this.heartbeats.delete(runId);
     const runDir = runDirOf(this.dataDir, runId);
-    const mine = (owner: Owner | undefined) => owner !== undefined && isThisProcess(owner);
-    if (!mine(readOwner(runDir))) return; // nothing to give up: no need for the lock
+    const owner = readOwner(runDir);
+    const held = owner !== undefined && this.holds(owner, runId);
+    this.heartbeats.delete(runId);
+    if (!held) return; // nothing to give up: no need for the lock
     await this.catalog.transact(async () => {
-      if (mine(readOwner(runDir))) await removeOwner(runDir);
+      // Taken over since (our heartbeat stalled)? Then the file is someone else's.
+      const now = readOwner(runDir);
+      if (now !== undefined && isThisProcess(now)) await removeOwner(runDir);
     });
   }
 
